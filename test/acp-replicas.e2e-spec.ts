@@ -1,0 +1,127 @@
+import { connectedClient } from './support/gateway-client';
+import { findPgBinDir, PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
+import { findRedisServer, PrivateRedis, startPrivateRedis } from './support/private-redis';
+import { ADMIN, waitForRun } from './support/runtime-helpers';
+import { startTestApp, TEST_ADMIN_KEY, TestApp, waitFor } from './support/test-app';
+import { allTargets, spawnAcp, subagentOf, tempWorkspaces } from './support/acp';
+
+/**
+ * Two replicas on one PostgreSQL and one Redis: the agent runs on A, the
+ * operator is connected to B. Skipped (reason printed) without PostgreSQL and
+ * Redis: embedded PGlite serves one process.
+ */
+const postgresAvailable = !!process.env.TEST_DATABASE_URL || !!findPgBinDir();
+const redisAvailable = !!process.env.TEST_REDIS_URL || !!findRedisServer();
+// Known issue: on the CI's shared PostgreSQL + Redis pass these time out (they pass on the private
+// servers of the first pass); they run there until that is understood.
+const reason = process.env.SKIP_BACKEND_INDEPENDENT_TESTS
+  ? 'SKIP_BACKEND_INDEPENDENT_TESTS is set (run in the first pass on private servers)'
+  : !postgresAvailable
+    ? 'no PostgreSQL'
+    : !redisAvailable
+      ? 'no Redis'
+      : '';
+if (reason) console.warn(`ACP replica tests skipped: ${reason}`);
+const describeIf = reason ? describe.skip : describe;
+
+describeIf('ACP approvals across replicas', () => {
+  let pg: PrivatePostgres | undefined;
+  let redis: PrivateRedis | undefined;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    let dbUrl = process.env.TEST_DATABASE_URL;
+    if (dbUrl) {
+      const { createScratchDatabase } = await import('./support/test-db');
+      dbUrl = (await createScratchDatabase())!.url;
+    } else {
+      pg = await startPrivatePostgres();
+      dbUrl = pg.url;
+    }
+    let redisUrl = process.env.TEST_REDIS_URL;
+    if (!redisUrl) {
+      redis = await startPrivateRedis();
+      redisUrl = redis.url;
+    }
+    const env = {
+      DATABASE_URL: dbUrl,
+      REDIS_URL: redisUrl,
+      SUBAGENTS_ACP_ENABLED: 'true',
+      SUBAGENTS_ACP_TARGETS: JSON.stringify(allTargets()),
+      SUBAGENTS_ACP_DEFAULT_TARGET: 'answer',
+      SUBAGENTS_ACP_PERMISSION_MODE: 'ask',
+      SUBAGENTS_WORKSPACES_DIR: tempWorkspaces(),
+    };
+    a = await startTestApp({ env });
+    b = await startTestApp({ env });
+  }, 120_000);
+
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+    await pg?.stop();
+  });
+
+  it('an agent waiting on replica A is released by exec.approval.resolve on replica B', async () => {
+    const { client } = await connectedClient(b.baseUrl, TEST_ADMIN_KEY);
+    try {
+      const spawned = await spawnAcp(a, {
+        task: 'clean up',
+        runtime_target: 'permission',
+        parent_session_key: 'agent:main:main',
+      });
+      const event = await waitFor(
+        () =>
+          client.events.find(
+            (e) => e.event === 'exec.approval.requested' && e.payload.request.runId === spawned.run_id,
+          ),
+        20_000,
+        'exec.approval.requested on replica B',
+      );
+      const res = await client.request('exec.approval.resolve', {
+        id: event.payload.id,
+        decision: 'approve',
+      });
+      expect(res.ok).toBe(true);
+      expect((await waitForRun(a, spawned.run_id, undefined, 20_000)).status).toBe('succeeded');
+      expect((await subagentOf(b, spawned.run_id)).result_text).toBe('permission outcome: allow');
+      // One announce in the parent, although both replicas saw run.finished.
+      const announces = await waitFor(
+        async () => {
+          const h = await b.http().get('/api/sessions/agent:main:main/history').set(ADMIN).expect(200);
+          const found = h.body.messages.filter((m: any) =>
+            m.content[0].text.startsWith(`[subagent ${spawned.key}]`),
+          );
+          return found.length ? found : undefined;
+        },
+        15_000,
+        'announce',
+      );
+      expect(announces).toHaveLength(1);
+    } finally {
+      client.ws.close();
+    }
+  });
+
+  it('REST on replica B resolves a request of an agent on replica A', async () => {
+    const spawned = await spawnAcp(a, { task: 'clean up', runtime_target: 'permission' });
+    const pending = await waitFor(
+      async () =>
+        (await b.http().get('/api/subagents/approvals').set(ADMIN).expect(200)).body.items.find(
+          (x: any) => x.run_id === spawned.run_id,
+        ),
+      20_000,
+      'pending approval on B',
+    );
+    await b
+      .http()
+      .post(`/api/subagents/approvals/${pending.id}/resolve`)
+      .set(ADMIN)
+      .send({ decision: 'deny' })
+      .expect(200);
+    expect((await waitForRun(a, spawned.run_id, undefined, 20_000)).status).toBe('succeeded');
+    expect((await subagentOf(a, spawned.run_id)).result_text).toBe('permission outcome: reject');
+  });
+});
