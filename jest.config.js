@@ -7,7 +7,11 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.js',
+  globalTeardown: '<rootDir>/test/support/global-teardown.js',
   testTimeout: 60000,
+  // Workers that grew past this after a test file are replaced (e2e files boot whole apps;
+  // one long-lived process accumulates their heaps).
+  workerIdleMemoryLimit: '1GB',
   // PGlite loads its WASM through a dynamic import: run jest with
   // NODE_OPTIONS=--experimental-vm-modules (the npm scripts do).
 };

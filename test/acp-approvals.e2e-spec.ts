@@ -1,6 +1,6 @@
 import { bearer, createKey } from './auth-helpers';
 import { connectedClient, GatewayTestClient } from './support/gateway-client';
-import { ADMIN, waitForRun } from './support/runtime-helpers';
+import { ADMIN, expectSucceeded, waitForRun } from './support/runtime-helpers';
 import { TEST_ADMIN_KEY, TestApp, waitFor } from './support/test-app';
 import { spawnAcp, startAcpApp, subagentLog, subagentOf } from './support/acp';
 
@@ -91,7 +91,7 @@ describe('ACP permission requests, permission_mode "ask"', () => {
         status: 'approved',
       });
       const run = await waitForRun(app, spawned.run_id, undefined, 15_000);
-      expect(run.status).toBe('succeeded');
+      expectSucceeded(run);
       expect((await subagentOf(app, spawned.run_id)).result_text).toBe('permission outcome: allow');
       const resolved = await waitFor(
         () =>
@@ -187,7 +187,7 @@ describe('ACP permission requests, permission_mode "ask"', () => {
       status: 'denied',
       decided_by: expect.stringMatching(/^api_key:/),
     });
-    expect((await waitForRun(app, spawned.run_id, undefined, 15_000)).status).toBe('succeeded');
+    expectSucceeded(await waitForRun(app, spawned.run_id, undefined, 15_000));
     expect((await subagentOf(app, spawned.run_id)).result_text).toBe('permission outcome: reject');
     const again = await app
       .http()
@@ -231,7 +231,7 @@ describe('ACP permission requests: timeout, deny and auto_approve modes', () => 
     });
     try {
       const spawned = await spawnAcp(app, { task: 'clean up', runtime_target: 'permission' });
-      expect((await waitForRun(app, spawned.run_id, undefined, 15_000)).status).toBe('succeeded');
+      expectSucceeded(await waitForRun(app, spawned.run_id, undefined, 15_000));
       expect((await subagentOf(app, spawned.run_id)).result_text).toBe('permission outcome: reject');
       const entry = await permissionEntry(app, spawned.run_id);
       expect(entry.data).toMatchObject({ mode: 'ask', decision: 'deny', decided_by: 'timeout' });
@@ -246,7 +246,7 @@ describe('ACP permission requests: timeout, deny and auto_approve modes', () => 
     try {
       const { client } = await connectedClient(app.baseUrl, TEST_ADMIN_KEY);
       const spawned = await spawnAcp(app, { task: 'clean up', runtime_target: 'permission' });
-      expect((await waitForRun(app, spawned.run_id, undefined, 15_000)).status).toBe('succeeded');
+      expectSucceeded(await waitForRun(app, spawned.run_id, undefined, 15_000));
       expect((await subagentOf(app, spawned.run_id)).result_text).toBe('permission outcome: reject');
       expect((await permissionEntry(app, spawned.run_id)).data).toMatchObject({
         mode: 'deny',
@@ -264,7 +264,7 @@ describe('ACP permission requests: timeout, deny and auto_approve modes', () => 
     const app = await startAcpApp({ SUBAGENTS_ACP_PERMISSION_MODE: 'auto_approve' });
     try {
       const spawned = await spawnAcp(app, { task: 'clean up', runtime_target: 'permission' });
-      expect((await waitForRun(app, spawned.run_id, undefined, 15_000)).status).toBe('succeeded');
+      expectSucceeded(await waitForRun(app, spawned.run_id, undefined, 15_000));
       expect((await subagentOf(app, spawned.run_id)).result_text).toBe('permission outcome: allow');
       const entry = await permissionEntry(app, spawned.run_id);
       expect(entry.data).toMatchObject({

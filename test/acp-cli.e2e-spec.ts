@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runSubagentLog, runSubagentRuns } from '../src/cli/commands/subagents.command';
-import { waitForRun } from './support/runtime-helpers';
+import { expectSucceeded, waitForRun } from './support/runtime-helpers';
 import { startTestApp, TestApp, testEnv } from './support/test-app';
 import { allTargets, spawnAcp, tempWorkspaces } from './support/acp';
 
@@ -33,8 +33,8 @@ describe('CLI: subagents runs | log', () => {
     });
     const ok = await spawnAcp(app, { task: 'from the cli test' });
     const crashed = await spawnAcp(app, { task: 'boom', runtime_target: 'crash' });
-    await waitForRun(app, ok.run_id, undefined, 20_000);
-    await waitForRun(app, crashed.run_id, undefined, 20_000);
+    expectSucceeded(await waitForRun(app, ok.run_id, undefined, 20_000));
+    expect((await waitForRun(app, crashed.run_id, undefined, 20_000)).status).toBe('failed');
     await app.close();
     app = undefined;
 

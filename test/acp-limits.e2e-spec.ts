@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN, waitForRun } from './support/runtime-helpers';
+import { ADMIN, expectSucceeded, waitForRun } from './support/runtime-helpers';
 import { TestApp, waitFor } from './support/test-app';
 import {
-
   allTargets,
   fixtureTarget,
   processAlive,
@@ -12,10 +11,6 @@ import {
   subagentOf,
   waitForSubagent,
 } from './support/acp';
-
-// Known issue: ACP runs failed on CI's shared PostgreSQL + Redis pass (they pass on embedded PGlite
-// and passed once on PostgreSQL by hand); they run in the first pass until that is understood.
-const describeOnFirstPass = process.env.SKIP_BACKEND_INDEPENDENT_TESTS ? describe.skip : describe;
 
 async function pidsOf(app: TestApp, runId: string): Promise<{ agent: number; grandchild: number }> {
   const sub = await waitForSubagent(app, runId, ['running']);
@@ -27,7 +22,7 @@ async function pidsOf(app: TestApp, runId: string): Promise<{ agent: number; gra
   );
 }
 
-describeOnFirstPass('ACP limits and target selection', () => {
+describe('ACP limits and target selection', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startAcpApp(
@@ -86,7 +81,7 @@ describeOnFirstPass('ACP limits and target selection', () => {
       10_000,
       'a slot to free up',
     );
-    expect((await waitForRun(app, again.run_id, undefined, 15_000)).status).toBe('succeeded');
+    expectSucceeded(await waitForRun(app, again.run_id, undefined, 15_000));
   });
 
   it('max_output_bytes: an agent streaming more fails the run and is stopped', async () => {
@@ -101,7 +96,7 @@ describeOnFirstPass('ACP limits and target selection', () => {
   });
 });
 
-describeOnFirstPass('ACP shutdown leaves no orphan processes', () => {
+describe('ACP shutdown leaves no orphan processes', () => {
   it('the plain subagents.acp.command runs without runtime_target; shutting the service down kills it and its children', async () => {
     const app = await startAcpApp({
       SUBAGENTS_ACP_TARGETS: undefined,

@@ -1,7 +1,7 @@
 import { connectedClient } from './support/gateway-client';
 import { findPgBinDir, PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
 import { findRedisServer, PrivateRedis, startPrivateRedis } from './support/private-redis';
-import { ADMIN, waitForRun } from './support/runtime-helpers';
+import { ADMIN, expectSucceeded, waitForRun } from './support/runtime-helpers';
 import { startTestApp, TEST_ADMIN_KEY, TestApp, waitFor } from './support/test-app';
 import { allTargets, spawnAcp, subagentOf, tempWorkspaces } from './support/acp';
 
@@ -12,17 +12,19 @@ import { allTargets, spawnAcp, subagentOf, tempWorkspaces } from './support/acp'
  */
 const postgresAvailable = !!process.env.TEST_DATABASE_URL || !!findPgBinDir();
 const redisAvailable = !!process.env.TEST_REDIS_URL || !!findRedisServer();
-// Known issue: on the CI's shared PostgreSQL + Redis pass these time out (they pass on the private
-// servers of the first pass); they run there until that is understood.
-const reason = process.env.SKIP_BACKEND_INDEPENDENT_TESTS
-  ? 'SKIP_BACKEND_INDEPENDENT_TESTS is set (run in the first pass on private servers)'
-  : !postgresAvailable
-    ? 'no PostgreSQL'
-    : !redisAvailable
-      ? 'no Redis'
-      : '';
+const reason = !postgresAvailable ? 'no PostgreSQL' : !redisAvailable ? 'no Redis' : '';
 if (reason) console.warn(`ACP replica tests skipped: ${reason}`);
 const describeIf = reason ? describe.skip : describe;
+
+/** A wait on the run's behalf whose timeout also tells where the run is (status, error). */
+async function explained<T>(app: TestApp, runId: string, wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (err) {
+    const run = (await app.http().get(`/api/runs/${runId}`).set(ADMIN)).body;
+    throw new Error(`${(err as Error).message} (run ${run.status}${run.error ? `: ${run.error}` : ''})`);
+  }
+}
 
 describeIf('ACP approvals across replicas', () => {
   let pg: PrivatePostgres | undefined;
@@ -72,20 +74,24 @@ describeIf('ACP approvals across replicas', () => {
         runtime_target: 'permission',
         parent_session_key: 'agent:main:main',
       });
-      const event = await waitFor(
-        () =>
-          client.events.find(
-            (e) => e.event === 'exec.approval.requested' && e.payload.request.runId === spawned.run_id,
-          ),
-        20_000,
-        'exec.approval.requested on replica B',
+      const event = await explained(
+        a,
+        spawned.run_id,
+        waitFor(
+          () =>
+            client.events.find(
+              (e) => e.event === 'exec.approval.requested' && e.payload.request.runId === spawned.run_id,
+            ),
+          20_000,
+          'exec.approval.requested on replica B',
+        ),
       );
       const res = await client.request('exec.approval.resolve', {
         id: event.payload.id,
         decision: 'approve',
       });
       expect(res.ok).toBe(true);
-      expect((await waitForRun(a, spawned.run_id, undefined, 20_000)).status).toBe('succeeded');
+      expectSucceeded(await waitForRun(a, spawned.run_id, undefined, 20_000));
       expect((await subagentOf(b, spawned.run_id)).result_text).toBe('permission outcome: allow');
       // One announce in the parent, although both replicas saw run.finished.
       const announces = await waitFor(
@@ -107,13 +113,17 @@ describeIf('ACP approvals across replicas', () => {
 
   it('REST on replica B resolves a request of an agent on replica A', async () => {
     const spawned = await spawnAcp(a, { task: 'clean up', runtime_target: 'permission' });
-    const pending = await waitFor(
-      async () =>
-        (await b.http().get('/api/subagents/approvals').set(ADMIN).expect(200)).body.items.find(
-          (x: any) => x.run_id === spawned.run_id,
-        ),
-      20_000,
-      'pending approval on B',
+    const pending = await explained(
+      a,
+      spawned.run_id,
+      waitFor(
+        async () =>
+          (await b.http().get('/api/subagents/approvals').set(ADMIN).expect(200)).body.items.find(
+            (x: any) => x.run_id === spawned.run_id,
+          ),
+        20_000,
+        'pending approval on B',
+      ),
     );
     await b
       .http()
@@ -121,7 +131,7 @@ describeIf('ACP approvals across replicas', () => {
       .set(ADMIN)
       .send({ decision: 'deny' })
       .expect(200);
-    expect((await waitForRun(a, spawned.run_id, undefined, 20_000)).status).toBe('succeeded');
+    expectSucceeded(await waitForRun(a, spawned.run_id, undefined, 20_000));
     expect((await subagentOf(a, spawned.run_id)).result_text).toBe('permission outcome: reject');
   });
 });

@@ -1,15 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ADMIN, getRun, history, recordEvents, waitForRun } from './support/runtime-helpers';
+import { ADMIN, expectSucceeded, getRun, history, recordEvents, waitForRun } from './support/runtime-helpers';
 import { connectedClient } from './support/gateway-client';
 import { startTestApp, TEST_ADMIN_KEY, TestApp, waitFor } from './support/test-app';
 import { spawnAcp, startAcpApp, subagentLog, subagentOf, waitForSubagent } from './support/acp';
 
-// Known issue: ACP runs failed on CI's shared PostgreSQL + Redis pass (they pass on embedded PGlite
-// and passed once on PostgreSQL by hand); they run in the first pass until that is understood.
-const describeOnFirstPass = process.env.SKIP_BACKEND_INDEPENDENT_TESTS ? describe.skip : describe;
-
-describeOnFirstPass('ACP subagents: spawn, stream, files, terminals, crash, log, announce', () => {
+describe('ACP subagents: spawn, stream, files, terminals, crash, log, announce', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startAcpApp();
@@ -26,7 +22,7 @@ describeOnFirstPass('ACP subagents: spawn, stream, files, terminals, crash, log,
     expect(spawned.run_id).toBeDefined();
     expect(spawned.parent_key).toBe('agent:main:main');
     const run = await waitForRun(app, spawned.run_id, undefined, 20_000);
-    expect(run.status).toBe('succeeded');
+    expectSucceeded(run);
     expect(run.source).toBe('spawn');
 
     const chat = rec.chat(spawned.run_id);
@@ -108,7 +104,7 @@ describeOnFirstPass('ACP subagents: spawn, stream, files, terminals, crash, log,
   it('writes files and runs terminals inside the working directory', async () => {
     const spawned = await spawnAcp(app, { task: 'take notes', runtime_target: 'write-file' });
     const run = await waitForRun(app, spawned.run_id, undefined, 20_000);
-    expect(run.status).toBe('succeeded');
+    expectSucceeded(run);
     const sub = await subagentOf(app, spawned.run_id);
     const file = join(sub.workspace, 'notes', 'hello.txt');
     expect(readFileSync(file, 'utf8')).toBe('written by the ACP agent\nsecond line\n');
@@ -128,7 +124,7 @@ describeOnFirstPass('ACP subagents: spawn, stream, files, terminals, crash, log,
 
   it('refuses file and terminal requests that leave the working directory (../, absolute, symlink)', async () => {
     const spawned = await spawnAcp(app, { task: 'escape', runtime_target: 'escape' });
-    expect((await waitForRun(app, spawned.run_id, undefined, 20_000)).status).toBe('succeeded');
+    expectSucceeded(await waitForRun(app, spawned.run_id, undefined, 20_000));
     const sub = await subagentOf(app, spawned.run_id);
     const lines: string[] = sub.result_text.split('\n');
     for (const attempt of [
@@ -263,7 +259,7 @@ describeOnFirstPass('ACP subagents: spawn, stream, files, terminals, crash, log,
           '/tool sessions_spawn {"task": "via the tool", "runtime": "acp", "runtime_target": "answer"}',
       })
       .expect(202);
-    expect((await waitForRun(app, sent.body.run_id, undefined, 15_000)).status).toBe('succeeded');
+    expectSucceeded(await waitForRun(app, sent.body.run_id, undefined, 15_000));
     const spawned = await waitFor(
       async () =>
         (
@@ -350,7 +346,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describeOnFirstPass('ACP runtime disabled', () => {
+describe('ACP runtime disabled', () => {
   let app: TestApp;
   beforeAll(async () => {
     app = await startTestApp({ env: { SUBAGENTS_ACP_ENABLED: 'true' } });

@@ -12,6 +12,9 @@ export interface DatabaseEndpoint {
 
 export async function openDatabaseEndpoint(db: DatabaseConfig): Promise<DatabaseEndpoint> {
   if (db.url) return { url: db.url, embedded: false, stop: async () => {} };
-  const embedded = await EmbeddedPostgres.start(db.dataDir);
+  return embeddedEndpoint(await EmbeddedPostgres.start(db.dataDir));
+}
+
+export function embeddedEndpoint(embedded: EmbeddedPostgres): DatabaseEndpoint {
   return { url: embedded.url, embedded: true, stop: () => embedded.stop(), dumpDataDir: embedded.dumpDataDir };
 }

@@ -68,7 +68,11 @@ export class EmbeddedPostgres {
     readonly dumpDataDir: () => Promise<Blob>,
   ) {}
 
-  static async start(dataDir: string): Promise<EmbeddedPostgres> {
+  /**
+   * `seed` (in-memory only): a data directory tarball to start from instead of an
+   * empty cluster — tests start from an already-migrated snapshot.
+   */
+  static async start(dataDir: string, seed?: Blob): Promise<EmbeddedPostgres> {
     // Both packages are ESM-first and load WASM dynamically; require at call
     // time keeps them out of the import graph of processes that never use them.
     const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
@@ -84,7 +88,8 @@ export class EmbeddedPostgres {
       pgliteDir = join(dir, 'pgdata');
     }
     try {
-      const db = await PGlite.create(pgliteDir);
+      if (seed && pgliteDir) throw new Error('a seed tarball only applies to DATA_DIR=memory://');
+      const db = await PGlite.create(pgliteDir, seed ? { loadDataDir: seed } : {});
       const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 1 });
       await server.start();
       const url = `postgres://postgres@${server.getServerConn()}/postgres`;

@@ -69,3 +69,8 @@ export async function history(app: TestApp, key: string) {
       .expect(200)
   ).body;
 }
+
+/** Asserts a run succeeded; a failure shows the run's error, not only its status. */
+export function expectSucceeded(run: { status: string; error?: string | null }): void {
+  expect({ status: run.status, error: run.error ?? null }).toEqual({ status: 'succeeded', error: null });
+}

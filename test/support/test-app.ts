@@ -1,10 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { AppHandle, createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
-import { DatabaseEndpoint } from '../../src/database/database-endpoint';
+import { DatabaseEndpoint, embeddedEndpoint } from '../../src/database/database-endpoint';
+import { EmbeddedPostgres, MEMORY_DATA_DIR } from '../../src/database/embedded-postgres';
 import { createScratchDatabase } from './test-db';
 
 export interface TestApp extends AppHandle {
@@ -81,8 +83,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     env.REDIS_KEY_PREFIX = `${TEST_REDIS_PREFIX}${createHash('sha256').update(database).digest('hex').slice(0, 8)}:`;
   }
   const config = AppConfig.load(env);
+  const seeded = options.endpoint ? undefined : await seededEmbeddedEndpoint(env);
   const handle = await createApp(config, {
-    endpoint: options.endpoint,
+    endpoint: options.endpoint ?? seeded,
     keepEndpoint: !!options.endpoint,
     logStream: options.logStream,
   });
@@ -100,6 +103,20 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await scratch?.drop();
     },
   };
+}
+
+let snapshot: Blob | undefined;
+
+/**
+ * An in-memory embedded database started from the migrated snapshot of jest's global
+ * setup (initdb and the migrations run once per test run, not once per app); undefined
+ * when the app uses PostgreSQL or a DATA_DIR on disk, or without the snapshot.
+ */
+async function seededEmbeddedEndpoint(env: NodeJS.ProcessEnv): Promise<DatabaseEndpoint | undefined> {
+  const file = process.env.CC_TEST_PGLITE_SNAPSHOT;
+  if (!file || env.DATABASE_URL || (env.DATA_DIR ?? MEMORY_DATA_DIR) !== MEMORY_DATA_DIR) return undefined;
+  snapshot ??= new Blob([readFileSync(file)]);
+  return embeddedEndpoint(await EmbeddedPostgres.start(MEMORY_DATA_DIR, snapshot));
 }
 
 /** Polls until `fn` returns a truthy value, or fails after `timeoutMs`. */
