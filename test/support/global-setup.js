@@ -6,6 +6,7 @@ const { execFileSync } = require('node:child_process');
 const { mkdtempSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { writeCjsCopy } = require('./esm-to-cjs');
 
 module.exports = async () => {
   const root = join(__dirname, '..', '..');
@@ -14,6 +15,7 @@ module.exports = async () => {
   } catch {
     // Type errors are reported by `npm run typecheck`; tsc still emitted the JavaScript.
   }
+  writeCjsCopy('@agentclientprotocol/sdk');
   const dir = mkdtempSync(join(tmpdir(), 'cc-pglite-snapshot-'));
   const snapshot = join(dir, 'migrated.tar.gz');
   execFileSync(process.execPath, [join(root, 'dist', 'scripts', 'pglite-snapshot.js'), snapshot], {

@@ -2,17 +2,17 @@ import type * as AcpSdkModule from '@agentclientprotocol/sdk';
 
 export type AcpSdk = typeof AcpSdkModule;
 
-// The SDK is published as ES modules only. A real dynamic import (not one
-// TypeScript rewrites into require) loads it from this CommonJS build, in
-// Node and under jest (--experimental-vm-modules).
-const importEsm = new Function('specifier', 'return import(specifier)') as (
-  specifier: string,
-) => Promise<unknown>;
+let sdk: AcpSdk | undefined;
 
-let loading: Promise<AcpSdk> | undefined;
-
-/** The @agentclientprotocol/sdk module (stable ACP v1), loaded once. */
+/**
+ * The @agentclientprotocol/sdk module (stable ACP v1), loaded on first use.
+ *
+ * The SDK ships ES modules only. Node ≥ 20.19 (our engines floor) loads them
+ * with require(); jest compiles the package to CommonJS (jest.config.js). A
+ * dynamic import() is avoided on purpose: under jest's vm modules it can
+ * resolve through an earlier test file's torn-down environment.
+ */
 export function loadAcpSdk(): Promise<AcpSdk> {
-  loading ??= importEsm('@agentclientprotocol/sdk').then((m) => m as AcpSdk);
-  return loading;
+  sdk ??= require('@agentclientprotocol/sdk') as AcpSdk;
+  return Promise.resolve(sdk);
 }
