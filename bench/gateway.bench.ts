@@ -9,54 +9,26 @@
  * Environment: BENCH_GATEWAY_SECONDS (per throughput phase, default 5),
  * BENCH_GATEWAY_IDLE (comma-separated idle connection counts, default 1000,10000).
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: string;
-  baselineValue: number;
-  ratio: number;
-  goal?: string;
-}
+import {
+  type BenchResult,
+  freePort,
+  percentile,
+  round,
+  runIfMain,
+  serviceMain,
+  spawnNode,
+  stopChild,
+  waitForUrl,
+} from './support';
 
 const SECONDS = Number(process.env.BENCH_GATEWAY_SECONDS ?? 5);
 const IDLE_COUNTS = (process.env.BENCH_GATEWAY_IDLE ?? '1000,10000').split(',').map(Number).filter((n) => n > 0);
 const CONNECT_CONCURRENCY = 100;
 const ADMIN_KEY = `cc_bench_admin_${randomBytes(24).toString('hex')}`;
-
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above ' + __dirname);
-    dir = up;
-  }
-  return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (!sorted.length) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** Resident set size of a process in bytes (Linux /proc). */
 function rssOf(pid: number): number {
@@ -76,36 +48,6 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function waitForPort(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exited with ${child.exitCode}\n${output().slice(-2000)}`);
-    try {
-      const res = await fetch(url);
-      if (res.status < 500 || res.status === 426) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error(`${url} did not come up\n${output().slice(-2000)}`);
-}
-
-function spawnChild(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, args, { cwd: projectRoot(), env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  child.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
-  return { child, output: () => out };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
 function openSocket(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -116,11 +58,8 @@ function openSocket(url: string): Promise<WebSocket> {
 }
 
 async function startGateway(idleMax: number): Promise<Target> {
-  const root = projectRoot();
-  const main = join(root, 'dist', 'src', 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm run bench does)`);
   const port = await freePort();
-  const { child, output } = spawnChild([main], {
+  const service = spawnNode([serviceMain()], {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
     PORT: String(port),
@@ -135,11 +74,11 @@ async function startGateway(idleMax: number): Promise<Target> {
     HTTP_METRICS_ENABLED: 'true',
   });
   const url = `ws://127.0.0.1:${port}/`;
-  await waitForPort(`http://127.0.0.1:${port}/healthz`, child, output);
+  await waitForUrl(`http://127.0.0.1:${port}/healthz`, service);
   return {
     name: 'gateway',
     url,
-    pid: child.pid!,
+    pid: service.child.pid!,
     open: () =>
       new Promise<WebSocket>((resolve, reject) => {
         // The challenge may arrive in the same packet as the upgrade answer: listen before 'open'.
@@ -173,7 +112,7 @@ async function startGateway(idleMax: number): Promise<Target> {
           reject(new Error(`upgrade refused: HTTP ${res.statusCode}`));
         });
       }),
-    stop: () => stopChild(child),
+    stop: () => stopChild(service.child),
   };
 }
 
@@ -185,10 +124,10 @@ async function startEcho(): Promise<Target> {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: ${port}, perMessageDeflate: false, clientTracking: false });
     wss.on('connection', (ws) => ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary })));
   `;
-  const { child, output } = spawnChild(['-e', script], {});
+  const echo = spawnNode(['-e', script], {});
   const url = `ws://127.0.0.1:${port}/`;
-  await waitForPort(`http://127.0.0.1:${port}/`, child, output);
-  return { name: 'echo', url, pid: child.pid!, open: () => openSocket(url), stop: () => stopChild(child) };
+  await waitForUrl(`http://127.0.0.1:${port}/`, echo);
+  return { name: 'echo', url, pid: echo.child.pid!, open: () => openSocket(url), stop: () => stopChild(echo.child) };
 }
 
 interface Throughput {
@@ -275,8 +214,6 @@ async function idleMemory(target: Target, count: number): Promise<IdleMemory> {
   return { perConnectionBytes: sockets.length ? Math.max(0, after - before) / sockets.length : NaN, opened: sockets.length, error };
 }
 
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
-
 export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const idleMax = Math.max(0, ...IDLE_COUNTS);
@@ -288,12 +225,12 @@ export async function run(): Promise<BenchResult[]> {
     const g8 = await throughput(gateway, 8, 16);
     const e8 = await throughput(echo, 8, 16);
     results.push(
-      { name: 'gateway health RPC, 1 connection, 1 in flight', value: round(g1.rps, 0), unit: 'req/s', baseline: 'bare ws echo, same client', baselineValue: round(e1.rps, 0), ratio: round(g1.rps / e1.rps), goal: 'ratio >= 0.6' },
-      { name: 'gateway health RPC p50, 1 connection', value: round(g1.p50, 3), unit: 'ms', baseline: 'bare ws echo p50', baselineValue: round(e1.p50, 3), ratio: round(g1.p50 / e1.p50) },
-      { name: 'gateway health RPC p99, 1 connection', value: round(g1.p99, 3), unit: 'ms', baseline: 'bare ws echo p99', baselineValue: round(e1.p99, 3), ratio: round(g1.p99 / e1.p99) },
-      { name: 'gateway health RPC, 8 connections x 16 in flight', value: round(g8.rps, 0), unit: 'req/s', baseline: 'bare ws echo, same client', baselineValue: round(e8.rps, 0), ratio: round(g8.rps / e8.rps), goal: 'ratio >= 0.6' },
-      { name: 'gateway health RPC p50, 8x16', value: round(g8.p50, 3), unit: 'ms', baseline: 'bare ws echo p50', baselineValue: round(e8.p50, 3), ratio: round(g8.p50 / e8.p50) },
-      { name: 'gateway health RPC p99, 8x16', value: round(g8.p99, 3), unit: 'ms', baseline: 'bare ws echo p99', baselineValue: round(e8.p99, 3), ratio: round(g8.p99 / e8.p99), goal: 'value < 5 ms' },
+      { name: 'gateway health RPC, 1 connection, 1 in flight', value: round(g1.rps, 0), unit: 'req/s', baseline: 'bare ws echo, same client', baselineValue: round(e1.rps, 0), ratio: round(g1.rps / e1.rps, 2), goal: 'ratio >= 0.6' },
+      { name: 'gateway health RPC p50, 1 connection', value: round(g1.p50, 3), unit: 'ms', baseline: 'bare ws echo p50', baselineValue: round(e1.p50, 3), ratio: round(g1.p50 / e1.p50, 2) },
+      { name: 'gateway health RPC p99, 1 connection', value: round(g1.p99, 3), unit: 'ms', baseline: 'bare ws echo p99', baselineValue: round(e1.p99, 3), ratio: round(g1.p99 / e1.p99, 2) },
+      { name: 'gateway health RPC, 8 connections x 16 in flight', value: round(g8.rps, 0), unit: 'req/s', baseline: 'bare ws echo, same client', baselineValue: round(e8.rps, 0), ratio: round(g8.rps / e8.rps, 2), goal: 'ratio >= 0.6' },
+      { name: 'gateway health RPC p50, 8x16', value: round(g8.p50, 3), unit: 'ms', baseline: 'bare ws echo p50', baselineValue: round(e8.p50, 3), ratio: round(g8.p50 / e8.p50, 2) },
+      { name: 'gateway health RPC p99, 8x16', value: round(g8.p99, 3), unit: 'ms', baseline: 'bare ws echo p99', baselineValue: round(e8.p99, 3), ratio: round(g8.p99 / e8.p99, 2), goal: 'value < 5 ms' },
     );
     for (const count of IDLE_COUNTS) {
       const g = await idleMemory(gateway, count);
@@ -305,7 +242,7 @@ export async function run(): Promise<BenchResult[]> {
         unit: 'KiB (RSS delta / connections)',
         baseline: `bare ws echo, ${count} idle connections`,
         baselineValue: round(e.perConnectionBytes / 1024, 1),
-        ratio: round(g.perConnectionBytes / e.perConnectionBytes),
+        ratio: round(g.perConnectionBytes / e.perConnectionBytes, 2),
         goal: 'value <= 30 KiB',
       });
     }
@@ -316,15 +253,8 @@ export async function run(): Promise<BenchResult[]> {
   return results;
 }
 
-if (require.main === module) {
-  run()
-    .then((results) => {
-      for (const r of results) {
-        process.stdout.write(`${r.name.padEnd(64)} ${String(r.value).padStart(10)} ${r.unit.padEnd(8)}  baseline ${r.baselineValue} (${r.baseline})  ratio ${r.ratio}${r.goal ? `  goal: ${r.goal}` : ''}\n`);
-      }
-    })
-    .catch((err) => {
-      process.stderr.write(`${(err as Error).stack}\n`);
-      process.exit(1);
-    });
-}
+runIfMain(module, run, (results) => {
+  for (const r of results) {
+    process.stdout.write(`${r.name.padEnd(64)} ${String(r.value).padStart(10)} ${r.unit.padEnd(8)}  baseline ${r.baselineValue} (${r.baseline})  ratio ${r.ratio}${r.goal ? `  goal: ${r.goal}` : ''}\n`);
+  }
+});

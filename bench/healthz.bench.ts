@@ -8,15 +8,17 @@
  * A second row, without a goal, shows a routed request (GET /api/health: logging,
  * guards, request context, Nest routing) against the same baseline.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
-import type { BenchResult } from './run';
-
-const autocannon = require('autocannon') as (
-  opts: Record<string, unknown>,
-) => Promise<{ requests: { average: number }; non2xx: number; errors: number; timeouts: number }>;
+import type { ChildProcess } from 'node:child_process';
+import {
+  type BenchResult,
+  freePort,
+  requestsPerSecond,
+  runIfMain,
+  serviceMain,
+  spawnNode,
+  stopChild,
+  waitForUrl,
+} from './support';
 
 const DURATION_S = Number(process.env.BENCH_HEALTHZ_DURATION_S ?? 3);
 const WARMUP_S = 1;
@@ -33,71 +35,22 @@ require('node:http')
   .listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 async function startProcess(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  let output = '';
-  const child = spawn(process.execPath, args, {
-    cwd: projectRoot(),
-    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
+  const server = spawnNode(args, { ...env, PORT: String(port) });
   const url = `http://127.0.0.1:${port}/healthz`;
-  const deadline = Date.now() + 120_000; // a loaded machine boots slowly
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`${args.join(' ')} exited with ${child.exitCode}: ${output}`);
-    try {
-      if ((await fetch(url)).ok) return { url, child };
-    } catch {}
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${args.join(' ')} did not answer ${url} within 120 s: ${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForUrl(url, server, 120_000); // a loaded machine boots slowly
+  return { url, child: server.child };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function requestsPerSecond(url: string, seconds: number): Promise<number> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds });
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
-  return result.requests.average;
-}
+const rps = (url: string, seconds: number) =>
+  requestsPerSecond(url, { connections: CONNECTIONS, duration: seconds });
 
 export async function run(): Promise<BenchResult[]> {
-  const main = join(projectRoot(), 'dist', 'src', 'main.js');
-  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` (npm run bench does)`);
+  const main = serviceMain();
 
   // Both servers run side by side; the measurement alternates between them in short rounds,
   // so a burst of load from elsewhere on the machine hits both alike.
@@ -114,17 +67,16 @@ export async function run(): Promise<BenchResult[]> {
       LOG_LEVEL: 'silent',
       RATE_LIMIT_ENABLED: 'false',
     });
-    await requestsPerSecond(bare.url, WARMUP_S);
-    await requestsPerSecond(app.url, WARMUP_S);
+    await rps(bare.url, WARMUP_S);
+    await rps(app.url, WARMUP_S);
     for (let round = 0; round < ROUNDS; round++) {
-      bareRps += (await requestsPerSecond(bare.url, DURATION_S / ROUNDS)) / ROUNDS;
-      appRps += (await requestsPerSecond(app.url, DURATION_S / ROUNDS)) / ROUNDS;
-      routedRps +=
-        (await requestsPerSecond(app.url.replace('/healthz', '/api/health'), DURATION_S / ROUNDS)) / ROUNDS;
+      bareRps += (await rps(bare.url, DURATION_S / ROUNDS)) / ROUNDS;
+      appRps += (await rps(app.url, DURATION_S / ROUNDS)) / ROUNDS;
+      routedRps += (await rps(app.url.replace('/healthz', '/api/health'), DURATION_S / ROUNDS)) / ROUNDS;
     }
   } finally {
-    await stop(bare.child);
-    if (app) await stop(app.child);
+    await stopChild(bare.child);
+    if (app) await stopChild(app.child);
   }
 
   const baseline = 'bare node:http server, same JSON';
@@ -149,3 +101,5 @@ export async function run(): Promise<BenchResult[]> {
     },
   ];
 }
+
+runIfMain(module, run);

@@ -16,16 +16,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { McpServerRuntime } from '../src/modules/mcp/client/mcp-server-runtime';
 import { completeServer } from '../src/modules/mcp/config/mcp-server-spec';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: string;
-  baselineValue: number;
-  ratio: number;
-  goal?: string;
-}
+import { type BenchResult, round, runIfMain } from './support';
 
 const ROUNDS = Number(process.env.BENCH_MCP_ROUNDS ?? 5);
 const CALLS = Number(process.env.BENCH_MCP_CALLS ?? 2000);
@@ -103,20 +94,20 @@ export async function run(): Promise<BenchResult[]> {
     const b = median(rawUs);
     results.push({
       name: `MCP call through guardrails (${concurrency} in flight)`,
-      value: Math.round(g * 10) / 10,
+      value: round(g),
       unit: 'µs/call',
       baseline: 'same in-process MCP server, SDK client without guardrails',
-      baselineValue: Math.round(b * 10) / 10,
-      ratio: Math.round((g / b) * 1000) / 1000,
+      baselineValue: round(b),
+      ratio: round(g / b, 3),
       goal: 'ratio ≤ 1.2',
     });
     results.push({
       name: `guardrail overhead per call (${concurrency} in flight)`,
-      value: Math.round((g - b) * 10) / 10,
+      value: round(g - b),
       unit: 'µs/call',
       baseline: 'raw call time',
-      baselineValue: Math.round(b * 10) / 10,
-      ratio: Math.round(((g - b) / b) * 1000) / 1000,
+      baselineValue: round(b),
+      ratio: round((g - b) / b, 3),
       goal: 'overhead ≤ 20% of a raw in-process call',
     });
   }
@@ -125,12 +116,4 @@ export async function run(): Promise<BenchResult[]> {
   return results;
 }
 
-if (require.main === module) {
-  run().then(
-    (r) => console.log(JSON.stringify(r, null, 2)),
-    (err) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(module, run);

@@ -7,23 +7,10 @@
  * the cost of one recording in isolation (counter inc + histogram observe).
  * Rate limits off.
  */
-import type { AddressInfo } from 'node:net';
 import { AppHandle, createApp } from '../src/app.factory';
 import { MetricsRegistry } from '../src/common/metrics/metrics-registry';
 import { AppConfig } from '../src/config/app-config';
-
-const autocannon = require('autocannon') as (
-  opts: Record<string, unknown>,
-) => Promise<{ requests: { average: number }; non2xx: number; errors: number }>;
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: string;
-  baselineValue: number;
-  ratio: number;
-}
+import { type BenchResult, benchEnv, listen, requestsPerSecond, round, runIfMain } from './support';
 
 const DURATION_S = Number(process.env.BENCH_METRICS_DURATION_S ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_METRICS_CONNECTIONS ?? 10);
@@ -31,27 +18,15 @@ const ROUNDS = Number(process.env.BENCH_METRICS_ROUNDS ?? 4);
 const RECORDINGS = 1_000_000;
 
 async function start(httpMetrics: boolean): Promise<{ handle: AppHandle; url: string }> {
-  const config = AppConfig.load({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATA_DIR: 'memory://',
-    RATE_LIMIT_ENABLED: 'false',
-    HTTP_METRICS_ENABLED: String(httpMetrics),
-  });
+  const config = AppConfig.load(
+    benchEnv({ DATA_DIR: 'memory://', HTTP_METRICS_ENABLED: String(httpMetrics) }),
+  );
   const handle = await createApp(config);
-  await handle.app.listen(0, '127.0.0.1');
-  const port = (handle.app.getHttpServer().address() as AddressInfo).port;
-  return { handle, url: `http://127.0.0.1:${port}/healthz` };
+  return { handle, url: `${await listen(handle)}/healthz` };
 }
 
-async function requestsPerSecond(url: string, duration = DURATION_S): Promise<number> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration });
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
-}
+const rps = (url: string, duration = DURATION_S) =>
+  requestsPerSecond(url, { connections: CONNECTIONS, duration });
 
 /** Nanoseconds per call of `fn`, over `n` calls. */
 function nsPerCall(n: number, fn: (i: number) => void): number {
@@ -97,18 +72,18 @@ async function measurePair(
   const second = await start(!firstWithMetrics);
   const [withMetrics, without] = firstWithMetrics ? [first, second] : [second, first];
   try {
-    await requestsPerSecond(withMetrics.url, 2); // warm-up (JIT, pool)
-    await requestsPerSecond(without.url, 2);
+    await rps(withMetrics.url, 2); // warm-up (JIT, pool)
+    await rps(without.url, 2);
     const on: number[] = [];
     const off: number[] = [];
     for (let r = 0; r < rounds; r++) {
       // A B, then B A: neither side always runs first
       if (r % 2 === 0) {
-        on.push(await requestsPerSecond(withMetrics.url));
-        off.push(await requestsPerSecond(without.url));
+        on.push(await rps(withMetrics.url));
+        off.push(await rps(without.url));
       } else {
-        off.push(await requestsPerSecond(without.url));
-        on.push(await requestsPerSecond(withMetrics.url));
+        off.push(await rps(without.url));
+        on.push(await rps(withMetrics.url));
       }
     }
     return { on, off };
@@ -149,16 +124,4 @@ function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-if (require.main === module) {
-  run()
-    .then((results) => console.log(JSON.stringify(results, null, 2)))
-    .catch((err) => {
-      console.error(err);
-      process.exitCode = 1;
-    });
-}
+runIfMain(module, run);

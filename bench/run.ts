@@ -6,34 +6,11 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-
-export interface BenchResult {
-  /** What was measured, e.g. `/healthz throughput`. */
-  name: string;
-  value: number;
-  unit: string;
-  /** What it is compared with, measured in the same run, e.g. `bare node:http`. */
-  baseline: string;
-  baselineValue: number;
-  /** value / baselineValue. */
-  ratio: number;
-  /** The target, e.g. `ratio ≥ 0.5`. */
-  goal?: string;
-}
+import { join } from 'node:path';
+import { type BenchResult, projectRoot } from './support';
 
 interface BenchModule {
   run(): Promise<BenchResult[]>;
-}
-
-function projectRoot(): string {
-  let dir = __dirname;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`package.json not found above ${__dirname}`);
-    dir = up;
-  }
-  return dir;
 }
 
 const fmt = (n: number) =>

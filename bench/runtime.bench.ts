@@ -8,31 +8,25 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
-import { systemPrincipal } from '../src/common/context/principal';
-import { RequestContext } from '../src/common/context/request-context';
 import { EventBus } from '../src/common/events/event-bus';
 import { AppConfig } from '../src/config/app-config';
 import { RunEventsService } from '../src/modules/runtime/run-events.service';
 import { RunsService } from '../src/modules/runtime/runs.service';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: string;
-  baselineValue: number;
-  ratio: number;
-}
+import {
+  asSystem,
+  BENCH_SESSION_SECRET,
+  type BenchResult,
+  benchEnv,
+  defaultOrgId,
+  percentile,
+  round,
+  runIfMain,
+} from './support';
 
 const RUNS = Number(process.env.BENCH_RUNTIME_RUNS ?? 300);
 const SESSIONS = 20;
 const SUBSCRIBERS = 100;
 const EVENTS = 2000;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 async function runsPerSecond(
   ds: DataSource,
@@ -40,7 +34,6 @@ async function runsPerSecond(
   bus: EventBus,
   orgId: string,
 ): Promise<{ runsPerSec: number; insertsPerSec: number }> {
-  const ctx = { requestId: 'bench', transport: 'system' as const, principal: systemPrincipal(orgId) };
   const pending = new Set<string>();
   let finished = 0;
   let resolveAll!: () => void;
@@ -50,7 +43,7 @@ async function runsPerSecond(
     if (finished >= RUNS) resolveAll();
   });
   const t0 = performance.now();
-  await RequestContext.run(ctx, async () => {
+  await asSystem(orgId, async () => {
     for (let i = 0; i < RUNS; i++) {
       const { runId } = await runs.start({
         sessionKey: `agent:main:bench-${i % SESSIONS}`,
@@ -97,6 +90,7 @@ async function fanOutLatency(
     }
     if (delivered !== EVENTS * SUBSCRIBERS)
       throw new Error(`fan-out lost events: ${delivered}/${EVENTS * SUBSCRIBERS}`);
+    latencies.sort((a, b) => a - b);
     return percentile(latencies, 50) * 1000; // µs
   };
 
@@ -137,35 +131,29 @@ async function fanOutLatency(
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const config = AppConfig.load({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATA_DIR: 'memory://',
-    RATE_LIMIT_ENABLED: 'false',
-    RUN_QUEUE_MAX_PER_SESSION: String(RUNS),
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123456789',
-  });
+  const config = AppConfig.load(
+    benchEnv({
+      DATA_DIR: 'memory://',
+      RUN_QUEUE_MAX_PER_SESSION: String(RUNS),
+      SESSION_SECRET: BENCH_SESSION_SECRET,
+    }),
+  );
   const handle = await createApp(config);
   await handle.app.init();
   try {
     const ds = handle.app.get(DataSource);
-    const [{ id: orgId }] = await ds.query(`SELECT id FROM organizations WHERE slug = 'default'`);
+    const orgId = await defaultOrgId(ds);
     const bus = handle.app.get(EventBus);
     // Warm-up (ensures the main agent, JIT).
-    await RequestContext.run(
-      { requestId: 'bench', transport: 'system', principal: systemPrincipal(orgId) },
-      async () => {
-        const runs = handle.app.get(RunsService);
-        const { runId } = await runs.start({
-          sessionKey: 'agent:main:warmup',
-          message: 'warm up',
-          source: 'rest',
-        });
-        await runs.waitForTerminal(runId, 10_000);
-      },
-    );
+    await asSystem(orgId, async () => {
+      const runs = handle.app.get(RunsService);
+      const { runId } = await runs.start({
+        sessionKey: 'agent:main:warmup',
+        message: 'warm up',
+        source: 'rest',
+      });
+      await runs.waitForTerminal(runId, 10_000);
+    });
     const { runsPerSec, insertsPerSec } = await runsPerSecond(ds, handle.app.get(RunsService), bus, orgId);
     const latency = await fanOutLatency(bus, handle.app.get(RunEventsService), orgId);
     return [
@@ -191,16 +179,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-if (require.main === module) {
-  run()
-    .then((results) => console.table(results))
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+runIfMain(module, run, (results) => console.table(results));

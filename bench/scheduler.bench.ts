@@ -18,50 +18,46 @@
  * Environment: BENCH_SCHEDULER_TASKS (300), BENCH_SCHEDULER_CONCURRENCY (8),
  * BENCH_DATA_DIR (embedded: a temp dir on disk by default), BENCH_DATABASE_URL.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { AddressInfo, createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppHandle, createApp } from '../src/app.factory';
-import { systemPrincipal } from '../src/common/context/principal';
-import { RequestContext } from '../src/common/context/request-context';
 import { AppConfig } from '../src/config/app-config';
 import { RunsService } from '../src/modules/runtime/runs.service';
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: string;
-  baselineValue: number;
-  ratio: number;
-  goal?: string;
-}
+import {
+  asSystem,
+  BENCH_ENCRYPTION_KEY,
+  BENCH_SESSION_SECRET,
+  type BenchResult,
+  benchEnv,
+  freePort,
+  round,
+  runIfMain,
+  serviceMain,
+  spawnNode,
+  stopChild,
+  waitForUrl,
+} from './support';
 
 const TASKS = Number(process.env.BENCH_SCHEDULER_TASKS ?? 300);
 const CONCURRENCY = Number(process.env.BENCH_SCHEDULER_CONCURRENCY ?? 8);
 const CHATS = 30;
 const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 
-function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    RATE_LIMIT_ENABLED: 'false',
+function env(extra: Record<string, string>): Record<string, string> {
+  return benchEnv({
     SCHEDULER_TICK_MS: '50',
     SCHEDULER_MAX_CONCURRENCY: String(CONCURRENCY),
     DB_POOL_SIZE: '12',
-    ENCRYPTION_KEY: '7d1e0c4b9a8f6e5d4c3b2a1908f7e6d5c4b3a2918f7e6d5c4b3a29180f7e6d5c',
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123456789',
+    ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY,
+    SESSION_SECRET: BENCH_SESSION_SECRET,
     ...extra,
-  };
+  });
 }
 
 type Query = (sql: string, params?: unknown[]) => Promise<any[]>;
@@ -110,7 +106,7 @@ async function directRuns(handle: AppHandle, count: number): Promise<number> {
   const org = await defaultOrg(viaDataSource(handle.app.get(DataSource)));
   let next = 0;
   const t0 = performance.now();
-  await RequestContext.run({ requestId: 'bench', transport: 'system', principal: systemPrincipal(org) }, () =>
+  await asSystem(org, () =>
     Promise.all(
       Array.from({ length: CONCURRENCY }, async (_, worker) => {
         for (let i = next++; i < count; i = next++) {
@@ -179,41 +175,9 @@ async function oneInstance(): Promise<BenchResult> {
 /** The built service (`node dist/src/main.js`) as a child process on a free port, ready when /healthz answers. */
 async function startProcess(extra: Record<string, string>): Promise<ChildProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
-    env: { PATH: process.env.PATH, ...env(extra), PORT: String(port) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) throw new Error(`service did not answer /healthz within 60 s: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  const service = spawnNode([serviceMain()], { ...env(extra), PORT: String(port) });
+  await waitForUrl(`http://127.0.0.1:${port}/healthz`, service);
+  return service.child;
 }
 
 /**
@@ -244,7 +208,7 @@ async function threeInstances(base: string): Promise<BenchResult> {
       };
     } finally {
       await client.end().catch(() => undefined);
-      for (const child of children) await stopProcess(child);
+      for (const child of children) await stopChild(child);
     }
   });
 }
@@ -256,16 +220,4 @@ export async function run(): Promise<BenchResult[]> {
   return results;
 }
 
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-if (require.main === module) {
-  run()
-    .then((results) => console.table(results))
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+runIfMain(module, run, (results) => console.table(results));

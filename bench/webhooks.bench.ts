@@ -16,36 +16,27 @@
  * BENCH_DATABASE_URL (PostgreSQL instead of the embedded database).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.factory';
-import { systemPrincipal } from '../src/common/context/principal';
-import { RequestContext } from '../src/common/context/request-context';
 import { AppConfig } from '../src/config/app-config';
 import { signBody } from '../src/modules/webhooks/ingest/signature';
 import { WebhooksService } from '../src/modules/webhooks/webhooks.service';
-
-interface AutocannonResult {
-  requests: { average: number; total: number };
-  latency: { p99: number; p50: number };
-  non2xx: number;
-  errors: number;
-  duration: number;
-}
-const autocannon = require('autocannon') as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline: string;
-  baselineValue: number;
-  ratio: number;
-  goal?: string;
-}
+import {
+  asSystem,
+  autocannon,
+  BENCH_ENCRYPTION_KEY,
+  BENCH_SESSION_SECRET,
+  type BenchResult,
+  benchEnv,
+  defaultOrgId,
+  listen,
+  percentile,
+  round,
+  runIfMain,
+} from './support';
 
 const DURATION_S = Number(process.env.BENCH_WEBHOOKS_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_WEBHOOKS_CONNECTIONS ?? 32);
@@ -56,10 +47,6 @@ function payload2KiB(): Buffer {
   const head = '{"action":"completed","workflow_run":{"id":123456,"name":"ci","status":"completed"},"padding":"';
   const tail = '"}';
   return Buffer.from(head + 'x'.repeat(2048 - head.length - tail.length) + tail);
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** Single-row INSERTs of the same row shape, CONNECTIONS at a time, for DURATION_S. */
@@ -88,25 +75,21 @@ async function insertRate(ds: DataSource, orgId: string, webhookId: string, body
 
 export async function run(): Promise<BenchResult[]> {
   const ownDir = process.env.BENCH_DATA_DIR ? undefined : mkdtempSync(join(tmpdir(), 'cc-bench-webhooks-'));
-  const config = AppConfig.load({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    HOST: '127.0.0.1',
-    PORT: '0',
-    DATA_DIR: process.env.BENCH_DATA_DIR ?? join(ownDir!, 'data'),
-    ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
-    RATE_LIMIT_ENABLED: 'false',
-    WEBHOOK_WORKER_CONCURRENCY: '0',
-    ENCRYPTION_KEY: '7d1e0c4b9a8f6e5d4c3b2a1908f7e6d5c4b3a2918f7e6d5c4b3a29180f7e6d5c',
-    SESSION_SECRET: 'bench-session-secret-0123456789abcdef0123456789',
-  });
+  const config = AppConfig.load(
+    benchEnv({
+      DATA_DIR: process.env.BENCH_DATA_DIR ?? join(ownDir!, 'data'),
+      ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+      WEBHOOK_WORKER_CONCURRENCY: '0',
+      ENCRYPTION_KEY: BENCH_ENCRYPTION_KEY,
+      SESSION_SECRET: BENCH_SESSION_SECRET,
+    }),
+  );
   const handle = await createApp(config);
-  await handle.app.listen(0, '127.0.0.1');
+  const base = await listen(handle);
   try {
-    const base = `http://127.0.0.1:${(handle.app.getHttpServer().address() as AddressInfo).port}`;
     const ds = handle.app.get(DataSource);
-    const [{ id: orgId }] = await ds.query(`SELECT id FROM organizations WHERE slug = 'default'`);
-    const hook = await RequestContext.run({ requestId: 'bench', transport: 'system', principal: systemPrincipal(orgId) }, () =>
+    const orgId = await defaultOrgId(ds);
+    const hook = await asSystem(orgId, () =>
       handle.app.get(WebhooksService).create({ name: `bench-${Date.now()}`, session_key: 'agent:main:bench', secret: SECRET }),
     );
     const body = payload2KiB();
@@ -154,16 +137,4 @@ export async function run(): Promise<BenchResult[]> {
   }
 }
 
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-if (require.main === module) {
-  run()
-    .then((results) => console.table(results))
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+runIfMain(module, run, (results) => console.table(results));
