@@ -1,6 +1,5 @@
 import { connectedClient } from './support/gateway-client';
-import { findPgBinDir, PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
-import { findRedisServer, PrivateRedis, startPrivateRedis } from './support/private-redis';
+import { Backends, backendsUnavailable, startBackends } from './support/cluster';
 import { ADMIN, expectSucceeded, waitForRun } from './support/runtime-helpers';
 import { startTestApp, TEST_ADMIN_KEY, TestApp, waitFor } from './support/test-app';
 import { allTargets, spawnAcp, subagentOf, tempWorkspaces } from './support/acp';
@@ -10,9 +9,7 @@ import { allTargets, spawnAcp, subagentOf, tempWorkspaces } from './support/acp'
  * operator is connected to B. Skipped (reason printed) without PostgreSQL and
  * Redis: embedded PGlite serves one process.
  */
-const postgresAvailable = !!process.env.TEST_DATABASE_URL || !!findPgBinDir();
-const redisAvailable = !!process.env.TEST_REDIS_URL || !!findRedisServer();
-const reason = !postgresAvailable ? 'no PostgreSQL' : !redisAvailable ? 'no Redis' : '';
+const reason = backendsUnavailable();
 if (reason) console.warn(`ACP replica tests skipped: ${reason}`);
 const describeIf = reason ? describe.skip : describe;
 
@@ -27,28 +24,15 @@ async function explained<T>(app: TestApp, runId: string, wait: Promise<T>): Prom
 }
 
 describeIf('ACP approvals across replicas', () => {
-  let pg: PrivatePostgres | undefined;
-  let redis: PrivateRedis | undefined;
+  let backends: Backends;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    let dbUrl = process.env.TEST_DATABASE_URL;
-    if (dbUrl) {
-      const { createScratchDatabase } = await import('./support/test-db');
-      dbUrl = (await createScratchDatabase())!.url;
-    } else {
-      pg = await startPrivatePostgres();
-      dbUrl = pg.url;
-    }
-    let redisUrl = process.env.TEST_REDIS_URL;
-    if (!redisUrl) {
-      redis = await startPrivateRedis();
-      redisUrl = redis.url;
-    }
+    backends = await startBackends();
     const env = {
-      DATABASE_URL: dbUrl,
-      REDIS_URL: redisUrl,
+      DATABASE_URL: backends.databaseUrl,
+      REDIS_URL: backends.redisUrl,
       SUBAGENTS_ACP_ENABLED: 'true',
       SUBAGENTS_ACP_TARGETS: JSON.stringify(allTargets()),
       SUBAGENTS_ACP_DEFAULT_TARGET: 'answer',
@@ -62,8 +46,7 @@ describeIf('ACP approvals across replicas', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await redis?.stop();
-    await pg?.stop();
+    await backends?.close();
   });
 
   it('an agent waiting on replica A is released by exec.approval.resolve on replica B', async () => {

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connectedClient, GatewayTestClient } from './support/gateway-client';
-import { findPgBinDir, PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
-import { findRedisServer, PrivateRedis, startPrivateRedis } from './support/private-redis';
+import { Backends, backendsUnavailable, startBackends } from './support/cluster';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';
 
 /**
@@ -9,35 +8,24 @@ import { startTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';
  * runs executing on the other, and a key revoked through one replica closes
  * its sockets on the other. Skipped when no PostgreSQL/Redis can be started.
  */
-const postgresAvailable = !!process.env.TEST_DATABASE_URL || !!findPgBinDir();
-const redisAvailable = !!process.env.TEST_REDIS_URL || !!findRedisServer();
-const reason = !postgresAvailable ? 'no PostgreSQL (TEST_DATABASE_URL or initdb)' : !redisAvailable ? 'no Redis (TEST_REDIS_URL or redis-server)' : '';
+const reason = backendsUnavailable();
 if (reason) console.warn(`gateway replica tests skipped: ${reason}`);
 const describeIf = reason ? describe.skip : describe;
 
 describeIf('Gateway bridge across two replicas', () => {
-  let pg: PrivatePostgres | undefined;
-  let redis: PrivateRedis | undefined;
+  let backends: Backends;
   let a: TestApp;
   let b: TestApp;
   const clients: GatewayTestClient[] = [];
   const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
   beforeAll(async () => {
-    let dbUrl = process.env.TEST_DATABASE_URL;
-    if (dbUrl) {
-      const { createScratchDatabase } = await import('./support/test-db');
-      dbUrl = (await createScratchDatabase())!.url;
-    } else {
-      pg = await startPrivatePostgres();
-      dbUrl = pg.url;
-    }
-    let redisUrl = process.env.TEST_REDIS_URL;
-    if (!redisUrl) {
-      redis = await startPrivateRedis();
-      redisUrl = redis.url;
-    }
-    const env = { DATABASE_URL: dbUrl, REDIS_URL: redisUrl, GATEWAY_RATE_LIMIT: '100000/1' };
+    backends = await startBackends();
+    const env = {
+      DATABASE_URL: backends.databaseUrl,
+      REDIS_URL: backends.redisUrl,
+      GATEWAY_RATE_LIMIT: '100000/1',
+    };
     a = await startTestApp({ env });
     b = await startTestApp({ env });
   }, 120_000);
@@ -46,8 +34,7 @@ describeIf('Gateway bridge across two replicas', () => {
     clients.forEach((c) => c.close());
     await a?.close();
     await b?.close();
-    await redis?.stop();
-    await pg?.destroy();
+    await backends?.close();
   });
 
   it('a subscribed socket on B receives the chat events of a run started through A, in order, one terminal', async () => {
@@ -55,16 +42,33 @@ describeIf('Gateway bridge across two replicas', () => {
     const { client: onB } = await connectedClient(b.baseUrl, TEST_ADMIN_KEY);
     clients.push(onA, onB);
     await onB.request('sessions.subscribe');
-    const res = await onA.request('chat.send', { sessionKey: `agent:main:rep-${randomUUID().slice(0, 8)}`, message: 'across replicas', idempotencyKey: randomUUID() });
+    const res = await onA.request('chat.send', {
+      sessionKey: `agent:main:rep-${randomUUID().slice(0, 8)}`,
+      message: 'across replicas',
+      idempotencyKey: randomUUID(),
+    });
     const runId = res.payload.runId;
-    const final = await onB.waitForEvent((e) => e.event === 'chat' && e.payload?.runId === runId && e.payload.state === 'final', 15_000, 'final on B');
+    const final = await onB.waitForEvent(
+      (e) => e.event === 'chat' && e.payload?.runId === runId && e.payload.state === 'final',
+      15_000,
+      'final on B',
+    );
     expect(final.payload.message.content[0].text).toBe('Echo: across replicas');
-    const seqs = onB.events.filter((e) => e.event === 'chat' && e.payload?.runId === runId).map((e) => e.payload.seq);
+    const seqs = onB.events
+      .filter((e) => e.event === 'chat' && e.payload?.runId === runId)
+      .map((e) => e.payload.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
   });
 
   it('revoking a key through A closes its socket on B within a second', async () => {
-    const key = (await a.http().post('/api/auth/api_keys').set(admin).send({ label: 'rep', scopes: ['operator.read'] }).expect(201)).body;
+    const key = (
+      await a
+        .http()
+        .post('/api/auth/api_keys')
+        .set(admin)
+        .send({ label: 'rep', scopes: ['operator.read'] })
+        .expect(201)
+    ).body;
     const { client } = await connectedClient(b.baseUrl, key.api_key);
     clients.push(client);
     const started = Date.now();

@@ -23,14 +23,41 @@ describe('leases and the sweep: nothing stays stuck', () => {
        VALUES ($1, $2, 'running', 'rest', '{"message":"lost"}', 60000, now(), 'replica:dead', now() + interval '1 second', 7) RETURNING id`,
       [org, key],
     );
+    // It had started work: its prompt is in the transcript (a model may have been called).
+    await db.query(
+      `INSERT INTO messages (organization_id, session_key, seq, role, content, run_id) VALUES ($1, $2, 1, 'user', $3::jsonb, $4)`,
+      [org, key, JSON.stringify([{ type: 'text', text: 'lost' }]), orphan.id],
+    );
     const waiting = await send(app, key, { message: 'behind the orphan' });
     expect(waiting.status).toBe('queued');
     const failed = await waitForRun(app, orphan.id, ['failed'], 10_000);
     expect(failed.error).toMatch(/^interrupted: the replica executing the run stopped heartbeating/);
     expect((await waitForRun(app, waiting.run_id)).status).toBe('succeeded');
     expect((await history(app, key)).messages.map((m: any) => m.content[0].text)).toEqual([
+      'lost',
       'behind the orphan',
       'Echo: behind the orphan',
+    ]);
+  });
+
+  it('a run interrupted before it started work goes back to the queue and runs once, in its place', async () => {
+    const key = 'agent:main:untouched';
+    await app.http().post('/api/sessions').set(ADMIN).send({ name: 'untouched' }).expect(201);
+    // Claimed by a replica that died before appending the prompt: nothing was sent to any model.
+    const [untouched] = await db.query(
+      `INSERT INTO runs (organization_id, session_key, status, source, input, timeout_ms, started_at, lease_owner, lease_expires_at, created_at)
+       VALUES ($1, $2, 'running', 'webhook', '{"message":"first"}', 60000, now(), 'replica:dead', now() + interval '1 second', now() - interval '1 minute') RETURNING id`,
+      [org, key],
+    );
+    const behind = await send(app, key, { message: 'second' });
+    expect(behind.status).toBe('queued');
+    expect(await waitForRun(app, untouched.id)).toMatchObject({ status: 'succeeded', error: null });
+    expect((await waitForRun(app, behind.run_id)).status).toBe('succeeded');
+    expect((await history(app, key)).messages.map((m: any) => m.content[0].text)).toEqual([
+      'first',
+      'Echo: first',
+      'second',
+      'Echo: second',
     ]);
   });
 

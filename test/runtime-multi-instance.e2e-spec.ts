@@ -1,6 +1,5 @@
 import { RunEventsService } from '../src/modules/runtime/run-events.service';
-import { findPgBinDir, PrivatePostgres, startPrivatePostgres } from './support/private-postgres';
-import { findRedisServer, PrivateRedis, startPrivateRedis } from './support/private-redis';
+import { Backends, backendsUnavailable, startBackends } from './support/cluster';
 import { ADMIN, defaultOrgId, recordEvents, send, waitForRun } from './support/runtime-helpers';
 import { startTestApp, TestApp, waitFor } from './support/test-app';
 
@@ -10,40 +9,20 @@ import { startTestApp, TestApp, waitFor } from './support/test-app';
  * here; skipped (with the reason printed) when neither is available, since
  * embedded PGlite serves one process and in-process event buses are per app.
  */
-const postgresAvailable = !!process.env.TEST_DATABASE_URL || !!findPgBinDir();
-const redisAvailable = !!process.env.TEST_REDIS_URL || !!findRedisServer();
-const reason = !postgresAvailable
-  ? 'no PostgreSQL (set TEST_DATABASE_URL or install initdb/pg_ctl)'
-  : !redisAvailable
-    ? 'no Redis (set TEST_REDIS_URL or install redis-server)'
-    : '';
+const reason = backendsUnavailable();
 if (reason) console.warn(`runtime multi-instance tests skipped: ${reason}`);
 const describeIf = reason ? describe.skip : describe;
 
 describeIf('two replicas on one PostgreSQL + Redis', () => {
-  let pg: PrivatePostgres | undefined;
-  let redis: PrivateRedis | undefined;
+  let backends: Backends;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    let dbUrl = process.env.TEST_DATABASE_URL;
-    if (dbUrl) {
-      const { createScratchDatabase } = await import('./support/test-db');
-      const scratch = (await createScratchDatabase())!;
-      dbUrl = scratch.url;
-    } else {
-      pg = await startPrivatePostgres();
-      dbUrl = pg.url;
-    }
-    let redisUrl = process.env.TEST_REDIS_URL;
-    if (!redisUrl) {
-      redis = await startPrivateRedis();
-      redisUrl = redis.url;
-    }
+    backends = await startBackends();
     const env = {
-      DATABASE_URL: dbUrl,
-      REDIS_URL: redisUrl,
+      DATABASE_URL: backends.databaseUrl,
+      REDIS_URL: backends.redisUrl,
       RUN_LEASE_MS: '3000',
       RUN_SWEEP_INTERVAL_MS: '300',
     };
@@ -54,8 +33,7 @@ describeIf('two replicas on one PostgreSQL + Redis', () => {
   afterAll(async () => {
     await a?.close();
     await b?.close();
-    await redis?.stop();
-    await pg?.destroy();
+    await backends?.close();
   });
 
   it('a subscriber on replica B sees the chat events of a run executing on replica A', async () => {

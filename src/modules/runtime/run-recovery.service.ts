@@ -15,10 +15,12 @@ export const INTERRUPTED_LEASE =
   'interrupted: the replica executing the run stopped heartbeating (lease expired)';
 
 /**
- * Nothing stays stuck: at boot, runs a dead process left `running` are failed
- * (embedded: all of them, since one process owns the database; PostgreSQL:
- * those whose lease expired). Then a periodic sweep fails expired leases and
- * starts runs left queued behind nothing.
+ * Nothing stays stuck: at boot, runs a dead process left `running` (embedded:
+ * all of them, since one process owns the database; PostgreSQL: those whose
+ * lease expired) go back to the queue when they had not started work yet (no
+ * message of theirs in the transcript) and are failed otherwise. Then a
+ * periodic sweep does the same for expired leases and starts runs left queued
+ * behind nothing.
  */
 @Injectable()
 export class RunRecoveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -41,6 +43,9 @@ export class RunRecoveryService implements OnApplicationBootstrap, BeforeApplica
 
   async onApplicationBootstrap(): Promise<void> {
     try {
+      const requeued = await this.runs.requeueUntouchedAcrossOrganizations(this.db.embedded);
+      if (requeued.length)
+        this.logger.warn(`queued again ${requeued.length} run(s) interrupted before they started work`);
       const failed = await this.runs.failStuckAcrossOrganizations(
         this.db.embedded ? INTERRUPTED_AT_BOOT : INTERRUPTED_LEASE,
         this.db.embedded,
@@ -63,6 +68,9 @@ export class RunRecoveryService implements OnApplicationBootstrap, BeforeApplica
     this.sweeping = true;
     let started = 0;
     try {
+      const requeued = await this.runs.requeueUntouchedAcrossOrganizations(false);
+      if (requeued.length)
+        this.logger.warn(`queued again ${requeued.length} run(s) whose replica stopped before they started work`);
       const expired = await this.runs.failStuckAcrossOrganizations(INTERRUPTED_LEASE, false);
       expired.forEach((r) => this.publishFailed(r, INTERRUPTED_LEASE));
       const idle = await this.runs.idleSessionsWithQueuedAcrossOrganizations(100);

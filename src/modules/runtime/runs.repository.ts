@@ -203,6 +203,26 @@ export class RunsRepository {
   }
 
   /** Cross-organization (recovery): fails running runs whose lease expired, or every running run when `all`. */
+  /**
+   * Cross-organization (recovery): puts back in the queue the interrupted runs
+   * (`running` with a dead owner: every one when `all`, else those whose lease
+   * expired) that had not started work yet — no message of theirs in the
+   * transcript, so no model or tool was called — and that nobody asked to abort.
+   * Whatever else was interrupted is failed by failStuckAcrossOrganizations.
+   */
+  async requeueUntouchedAcrossOrganizations(all: boolean): Promise<{ id: string; sessionKey: string }[]> {
+    const rows = await this.repo.query(
+      `UPDATE runs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+       WHERE status = 'running' ${all ? '' : 'AND lease_expires_at < now()'}
+         AND abort_requested_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM messages m
+                         WHERE m.organization_id = runs.organization_id AND m.session_key = runs.session_key
+                           AND m.run_id = runs.id)
+       RETURNING id, session_key`,
+    );
+    return (Array.isArray(rows[0]) ? rows[0] : rows).map((r: any) => ({ id: r.id, sessionKey: r.session_key }));
+  }
+
   async failStuckAcrossOrganizations(reason: string, all: boolean): Promise<ReclaimedRun[]> {
     const rows = await this.repo.query(
       `UPDATE runs SET status = 'failed', error = $1, finished_at = now(), lease_expires_at = NULL
