@@ -71,6 +71,8 @@ describe('scheduler: DLQ and replay', () => {
     const a = await failingOnce(app, chat);
     const b = await failingOnce(app, chat);
     const c = await failingOnce(app, chat);
+    // The replayed tasks succeed this time (a replay that fails again would add a new pending entry).
+    for (const { task } of [a, b]) await setPrompt(app, task.id, 'fixed now');
     const byTask = await replay(app, { chat_id: chat, task_id: b.task.id }).expect(200);
     expect(byTask.body.replayed).toEqual([{ dlq_id: b.entry.id, task_id: b.task.id, note: 'queued' }]);
     const limited = await replay(app, { chat_id: chat, limit: 1 }).expect(200);
