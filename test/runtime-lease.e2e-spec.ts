@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { REQUEUED_NOTE } from '../src/modules/runtime/runs.repository';
 import { ADMIN, defaultOrgId, getRun, history, send, waitForRun } from './support/runtime-helpers';
 import { startTestApp, TestApp } from './support/test-app';
 
@@ -52,6 +53,7 @@ describe('leases and the sweep: nothing stays stuck', () => {
     const behind = await send(app, key, { message: 'second' });
     expect(behind.status).toBe('queued');
     expect(await waitForRun(app, untouched.id)).toMatchObject({ status: 'succeeded', error: null });
+    expect((await history(app, key)).messages.filter((m: any) => m.run_id === untouched.id)).toHaveLength(2);
     expect((await waitForRun(app, behind.run_id)).status).toBe('succeeded');
     expect((await history(app, key)).messages.map((m: any) => m.content[0].text)).toEqual([
       'first',
@@ -59,6 +61,19 @@ describe('leases and the sweep: nothing stays stuck', () => {
       'second',
       'Echo: second',
     ]);
+  });
+
+  it('a run interrupted before work a second time is failed, not queued again (no crash loop)', async () => {
+    const key = 'agent:main:requeued-once';
+    await app.http().post('/api/sessions').set(ADMIN).send({ name: 'requeued-once' }).expect(201);
+    const [again] = await db.query(
+      `INSERT INTO runs (organization_id, session_key, status, source, input, timeout_ms, started_at, lease_owner, lease_expires_at, error)
+       VALUES ($1, $2, 'running', 'rest', '{"message":"again"}', 60000, now(), 'replica:dead', now() + interval '1 second', $3) RETURNING id`,
+      [org, key, REQUEUED_NOTE],
+    );
+    const failed = await waitForRun(app, again.id, ['failed', 'succeeded'], 10_000);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatch(/^interrupted: the replica executing the run stopped heartbeating/);
   });
 
   it('a queued run with nothing running (its starter died before starting it) is started by the sweep', async () => {

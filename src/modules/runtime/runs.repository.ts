@@ -5,6 +5,9 @@ import { RequestContext } from '../../common/context/request-context';
 import { Run, RunInput } from './entities/run.entity';
 import { TerminalRunStatus } from './run.types';
 
+/** `error` of a run queued again after an interruption before it started work (cleared when it finishes). */
+export const REQUEUED_NOTE = 'interrupted before it started work; queued again';
+
 export interface ReclaimedRun {
   id: string;
   organizationId: string;
@@ -202,27 +205,30 @@ export class RunsRepository {
     );
   }
 
-  /** Cross-organization (recovery): fails running runs whose lease expired, or every running run when `all`. */
   /**
    * Cross-organization (recovery): puts back in the queue the interrupted runs
    * (`running` with a dead owner: every one when `all`, else those whose lease
    * expired) that had not started work yet — no message of theirs in the
    * transcript, so no model or tool was called — and that nobody asked to abort.
+   * Once only: the note left in `error` (cleared when the run finishes) keeps a
+   * run that takes its process down before it starts from looping at every boot.
    * Whatever else was interrupted is failed by failStuckAcrossOrganizations.
    */
   async requeueUntouchedAcrossOrganizations(all: boolean): Promise<{ id: string; sessionKey: string }[]> {
     const rows = await this.repo.query(
-      `UPDATE runs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_at = NULL
+      `UPDATE runs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_at = NULL, error = $1
        WHERE status = 'running' ${all ? '' : 'AND lease_expires_at < now()'}
-         AND abort_requested_at IS NULL
+         AND abort_requested_at IS NULL AND error IS NULL
          AND NOT EXISTS (SELECT 1 FROM messages m
                          WHERE m.organization_id = runs.organization_id AND m.session_key = runs.session_key
                            AND m.run_id = runs.id)
        RETURNING id, session_key`,
+      [REQUEUED_NOTE],
     );
     return (Array.isArray(rows[0]) ? rows[0] : rows).map((r: any) => ({ id: r.id, sessionKey: r.session_key }));
   }
 
+  /** Cross-organization (recovery): fails running runs whose lease expired, or every running run when `all`. */
   async failStuckAcrossOrganizations(reason: string, all: boolean): Promise<ReclaimedRun[]> {
     const rows = await this.repo.query(
       `UPDATE runs SET status = 'failed', error = $1, finished_at = now(), lease_expires_at = NULL

@@ -8,7 +8,8 @@ let sdk: AcpSdk | undefined;
  * The @agentclientprotocol/sdk module (stable ACP v1), loaded on first use.
  *
  * The SDK ships ES modules only. Node ≥ 20.19 (our engines floor) loads them
- * with require(); jest compiles the package to CommonJS (jest.config.js). A
+ * with require(); under jest a CommonJS copy written by the global setup is
+ * mapped in its place (jest.config.js, test/support/esm-to-cjs.js). A
  * dynamic import() is avoided on purpose: under jest's vm modules it can
  * resolve through an earlier test file's torn-down environment.
  */
