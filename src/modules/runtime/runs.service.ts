@@ -149,31 +149,42 @@ export class RunsService implements OnModuleInit {
 
   /** Resolves with the run once it is terminal, or with its current state when timeoutMs passes first. */
   async waitForTerminal(runId: string, timeoutMs: number): Promise<RunView> {
-    const first = await this.get(runId);
-    if (TERMINAL_STATUSES.includes(first.status)) return first;
     const ctx = RequestContext.current() as RequestContextData;
     const read = () => RequestContext.run(ctx, () => this.get(runId));
-    return new Promise<RunView>((resolve) => {
-      let settled = false;
-      const finish = (view: Promise<RunView> | RunView) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        clearInterval(poll);
-        unsubscribe();
-        resolve(view);
-      };
-      const unsubscribe = this.bus.subscribe('run.finished', (e) => {
-        if (e.runId === runId) finish(read());
-      });
+    let settled = false;
+    let finish: (view: Promise<RunView> | RunView) => void = () => undefined;
+    const done = new Promise<RunView>((resolve) => (finish = resolve));
+    // Subscribed before the first read, so a run finishing in between is not missed.
+    const unsubscribe = this.bus.subscribe('run.finished', (e) => {
+      if (e.runId === runId) settle(read());
+    });
+    let poll: NodeJS.Timeout | undefined;
+    let deadline: NodeJS.Timeout | undefined;
+    const settle = (view: Promise<RunView> | RunView) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearInterval(poll);
+      unsubscribe();
+      finish(view);
+    };
+    try {
+      const first = await this.get(runId);
+      if (TERMINAL_STATUSES.includes(first.status)) settle(first);
+    } catch (err) {
+      settle(Promise.reject(err));
+      return done;
+    }
+    if (!settled) {
       // Polling covers runs on another replica when events do not cross (no Redis).
-      const poll = setInterval(() => {
+      poll = setInterval(() => {
         read()
-          .then((v) => TERMINAL_STATUSES.includes(v.status) && finish(v))
+          .then((v) => TERMINAL_STATUSES.includes(v.status) && settle(v))
           .catch(() => undefined);
       }, 500);
-      const deadline = setTimeout(() => finish(read()), Math.max(0, timeoutMs));
-    });
+      deadline = setTimeout(() => settle(read()), Math.max(0, timeoutMs));
+    }
+    return done;
   }
 
   /** Queued and running runs of a session, oldest first. */
