@@ -1,7 +1,7 @@
 import { connectedClient } from './support/gateway-client';
-import { Backends, backendsUnavailable, startBackends } from './support/cluster';
+import { AppPair, backendsUnavailable, startAppPair } from './support/cluster';
 import { ADMIN, expectSucceeded, waitForRun } from './support/runtime-helpers';
-import { startTestApp, TEST_ADMIN_KEY, TestApp, waitFor } from './support/test-app';
+import { TEST_ADMIN_KEY, TestApp, waitFor } from './support/test-app';
 import { allTargets, spawnAcp, subagentOf, tempWorkspaces } from './support/acp';
 
 /**
@@ -24,29 +24,23 @@ async function explained<T>(app: TestApp, runId: string, wait: Promise<T>): Prom
 }
 
 describeIf('ACP approvals across replicas', () => {
-  let backends: Backends;
+  let pair: AppPair | undefined;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    backends = await startBackends();
-    const env = {
-      DATABASE_URL: backends.databaseUrl,
-      REDIS_URL: backends.redisUrl,
+    pair = await startAppPair({
       SUBAGENTS_ACP_ENABLED: 'true',
       SUBAGENTS_ACP_TARGETS: JSON.stringify(allTargets()),
       SUBAGENTS_ACP_DEFAULT_TARGET: 'answer',
       SUBAGENTS_ACP_PERMISSION_MODE: 'ask',
       SUBAGENTS_WORKSPACES_DIR: tempWorkspaces(),
-    };
-    a = await startTestApp({ env });
-    b = await startTestApp({ env });
+    });
+    ({ a, b } = pair);
   }, 120_000);
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await backends?.close();
+    await pair?.close();
   });
 
   it('an agent waiting on replica A is released by exec.approval.resolve on replica B', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connectedClient, GatewayTestClient } from './support/gateway-client';
-import { Backends, backendsUnavailable, startBackends } from './support/cluster';
-import { startTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';
+import { AppPair, backendsUnavailable, startAppPair } from './support/cluster';
+import { TEST_ADMIN_KEY, TestApp } from './support/test-app';
 
 /**
  * Two replicas on one PostgreSQL and one Redis: a socket on one replica sees
@@ -13,28 +13,22 @@ if (reason) console.warn(`gateway replica tests skipped: ${reason}`);
 const describeIf = reason ? describe.skip : describe;
 
 describeIf('Gateway bridge across two replicas', () => {
-  let backends: Backends;
+  let pair: AppPair | undefined;
   let a: TestApp;
   let b: TestApp;
   const clients: GatewayTestClient[] = [];
   const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
   beforeAll(async () => {
-    backends = await startBackends();
-    const env = {
-      DATABASE_URL: backends.databaseUrl,
-      REDIS_URL: backends.redisUrl,
+    pair = await startAppPair({
       GATEWAY_RATE_LIMIT: '100000/1',
-    };
-    a = await startTestApp({ env });
-    b = await startTestApp({ env });
+    });
+    ({ a, b } = pair);
   }, 120_000);
 
   afterAll(async () => {
     clients.forEach((c) => c.close());
-    await a?.close();
-    await b?.close();
-    await backends?.close();
+    await pair?.close();
   });
 
   it('a subscribed socket on B receives the chat events of a run started through A, in order, one terminal', async () => {

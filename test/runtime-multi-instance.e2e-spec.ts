@@ -1,7 +1,7 @@
 import { RunEventsService } from '../src/modules/runtime/run-events.service';
-import { Backends, backendsUnavailable, startBackends } from './support/cluster';
+import { AppPair, backendsUnavailable, startAppPair } from './support/cluster';
 import { ADMIN, defaultOrgId, recordEvents, send, waitForRun } from './support/runtime-helpers';
-import { startTestApp, TestApp, waitFor } from './support/test-app';
+import { TestApp, waitFor } from './support/test-app';
 
 /**
  * Two app instances (replicas) on one PostgreSQL and one Redis. Uses
@@ -14,26 +14,20 @@ if (reason) console.warn(`runtime multi-instance tests skipped: ${reason}`);
 const describeIf = reason ? describe.skip : describe;
 
 describeIf('two replicas on one PostgreSQL + Redis', () => {
-  let backends: Backends;
+  let pair: AppPair | undefined;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    backends = await startBackends();
-    const env = {
-      DATABASE_URL: backends.databaseUrl,
-      REDIS_URL: backends.redisUrl,
+    pair = await startAppPair({
       RUN_LEASE_MS: '3000',
       RUN_SWEEP_INTERVAL_MS: '300',
-    };
-    a = await startTestApp({ env });
-    b = await startTestApp({ env });
+    });
+    ({ a, b } = pair);
   }, 120_000);
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await backends?.close();
+    await pair?.close();
   });
 
   it('a subscriber on replica B sees the chat events of a run executing on replica A', async () => {

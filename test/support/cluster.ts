@@ -3,7 +3,7 @@ import { ensureBuilt } from './build';
 import { findPgBinDir, PrivatePostgres, startPrivatePostgres } from './private-postgres';
 import { findRedisServer, PrivateRedis, startPrivateRedis } from './private-redis';
 import { ServerProcess, startServerProcess } from './server-process';
-import { flushTestRedis, TEST_ADMIN_KEY, TEST_REDIS_PREFIX, waitFor } from './test-app';
+import { flushTestRedis, startTestApp, TEST_ADMIN_KEY, TEST_REDIS_PREFIX, TestApp, waitFor } from './test-app';
 import { createScratchDatabase } from './test-db';
 
 /**
@@ -65,6 +65,31 @@ export async function startBackends(privateOnly = false): Promise<Backends> {
       await pg?.destroy().catch(() => {});
     },
   };
+}
+
+/** Two in-process replicas, A and B, on real backends (startBackends); close() stops all of it. */
+export interface AppPair {
+  a: TestApp;
+  b: TestApp;
+  close(): Promise<void>;
+}
+
+export async function startAppPair(env: Record<string, string> = {}): Promise<AppPair> {
+  const backends = await startBackends();
+  const apps: TestApp[] = [];
+  const close = async () => {
+    for (const app of apps) await app.close();
+    await backends.close();
+  };
+  try {
+    const shared = { DATABASE_URL: backends.databaseUrl, REDIS_URL: backends.redisUrl, ...env };
+    apps.push(await startTestApp({ env: shared }));
+    apps.push(await startTestApp({ env: shared }));
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { a: apps[0], b: apps[1], close };
 }
 
 /** Environment of a replica of the built service on these backends. */
