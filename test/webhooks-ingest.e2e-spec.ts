@@ -1,4 +1,7 @@
 import { MetricsRegistry } from '../src/common/metrics/metrics-registry';
+import { IngestTargets } from '../src/modules/webhooks/ingest/ingest-targets';
+import { WebhookSecrets } from '../src/modules/webhooks/webhook-secrets';
+import { WebhooksRepository } from '../src/modules/webhooks/webhooks.repository';
 import { startTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';
 import { createWebhook, rawPost, rawSocketExchange, sign, statusesIn } from './support/webhooks';
 
@@ -362,6 +365,84 @@ describe('webhook ingest', () => {
         .send('{}')
         .expect(400);
       expect(bad.body.code).toBe('WEBHOOK_IDEMPOTENCY_KEY_INVALID');
+    });
+  });
+
+  describe('definition cache (WEBHOOK_CONFIG_CACHE_MS, 2 s here)', () => {
+    // Time is moved with a Date.now spy rather than waited for; reads are counted on the real repository.
+    let now: number;
+    let reads: jest.SpyInstance;
+    let opens: jest.SpyInstance;
+    beforeEach(() => {
+      now = Date.now();
+      jest.spyOn(Date, 'now').mockImplementation(() => now);
+      reads = jest.spyOn(app.app.get(WebhooksRepository), 'findByIdForIngest');
+      opens = jest.spyOn(app.app.get(WebhookSecrets), 'plaintextOf');
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    it('a burst after expiry reads the definition once, and does not open an unchanged sealed secret again', async () => {
+      const targets = app.app.get(IngestTargets);
+      const hook = await createWebhook(app, admin, {
+        name: 'cached',
+        session_key: 'agent:main:cached',
+        secret: 'cached-secret',
+      });
+      const first = (await targets.find(hook.id))!;
+      expect(await targets.secretOf(first)).toBe('cached-secret');
+      expect([reads.mock.calls.length, opens.mock.calls.length]).toEqual([1, 1]);
+
+      now += 2_001;
+      const burst = await Promise.all(Array.from({ length: 20 }, () => targets.find(hook.id)));
+      expect(reads.mock.calls.length).toBe(2);
+      expect(new Set(burst).size).toBe(1);
+      expect(await targets.secretOf(burst[0]!)).toBe('cached-secret');
+      expect(opens.mock.calls.length).toBe(1);
+
+      // A new secret is a new sealed value: it is opened, and the old one no longer verifies.
+      await app
+        .http()
+        .patch(`/api/webhooks/${hook.id}`)
+        .set(admin)
+        .send({ secret: 'next-secret' })
+        .expect(200);
+      await ingest(hook.id)
+        .set('X-Hub-Signature-256', sign('cached-secret', '{}'))
+        .set('Content-Type', 'application/json')
+        .send('{}')
+        .expect(403);
+      await ingest(hook.id)
+        .set('X-Hub-Signature-256', sign('next-secret', '{}'))
+        .set('Content-Type', 'application/json')
+        .send('{}')
+        .expect(202);
+      expect(opens.mock.calls.length).toBe(2);
+    });
+
+    it('a read that was in flight when the webhook changed is not kept', async () => {
+      const targets = app.app.get(IngestTargets);
+      const hook = await createWebhook(app, admin, { name: 'changing', session_key: 'agent:main:changing' });
+      // Hold the read after it has fetched the row (still enabled) until the change has committed.
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let fetched!: () => void;
+      const rowRead = new Promise<void>((r) => (fetched = r));
+      reads.mockImplementationOnce(async (id: string) => {
+        const row = await WebhooksRepository.prototype.findByIdForIngest.call(
+          app.app.get(WebhooksRepository),
+          id,
+        );
+        fetched();
+        await held;
+        return row;
+      });
+      const inFlight = targets.find(hook.id);
+      await rowRead;
+      await app.http().patch(`/api/webhooks/${hook.id}`).set(admin).send({ enabled: false }).expect(200);
+      release();
+      expect((await inFlight)!.webhook.enabled).toBe(true);
+      expect((await targets.find(hook.id))!.webhook.enabled).toBe(false);
+      await ingest(hook.id).set('Content-Type', 'application/json').send('{}').expect(410);
     });
   });
 

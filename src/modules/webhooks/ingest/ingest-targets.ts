@@ -28,10 +28,18 @@ const MAX_ENTRIES = 10_000;
  * ingest sees them, reused for WEBHOOK_CONFIG_CACHE_MS so a burst of
  * deliveries costs one INSERT each. A change on any replica drops the entry
  * at once (webhooks.changed / organization.lock_changed on the event bus).
+ *
+ * When an entry expires under load, one read refreshes it and every request
+ * arriving meanwhile waits for that read (not one read each, which would queue
+ * dozens of lookups ahead of the INSERTs every expiry); a sealed secret that did
+ * not change is not opened again.
  */
 @Injectable()
 export class IngestTargets implements OnModuleInit {
   private readonly entries = new Map<string, Entry>();
+  private readonly loads = new Map<string, Promise<Entry>>();
+  /** Bumped by every invalidation: a read that started before it is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly webhooks: WebhooksRepository,
@@ -42,8 +50,10 @@ export class IngestTargets implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.bus.subscribe('webhooks.changed', ({ webhookId }) => this.entries.delete(webhookId));
+    this.bus.subscribe('webhooks.changed', ({ webhookId }) => this.forget(webhookId));
     this.bus.subscribe('organization.lock_changed', ({ organizationId }) => {
+      this.generation++;
+      this.loads.clear();
       for (const [id, entry] of this.entries) {
         if (!entry.target || entry.target.webhook.organizationId === organizationId) this.entries.delete(id);
       }
@@ -68,22 +78,40 @@ export class IngestTargets implements OnModuleInit {
     const pending = RequestContext.run({ ...ctx, principal: systemPrincipal(webhook.organizationId) }, () =>
       this.secrets.plaintextOf(webhook),
     );
-    if (entry?.target === target) {
-      entry.secret = pending;
-      pending.catch(() => {
-        if (this.entries.get(webhook.id) === entry) this.entries.delete(webhook.id);
+    if (entry?.target === target) this.keepSecret(webhook.id, entry, pending);
+    return pending;
+  }
+
+  /** Reuse `secret` while `entry` lives; a failure drops the entry, so the next request tries again. */
+  private keepSecret(webhookId: string, entry: Entry, secret: Promise<string | undefined>): void {
+    entry.secret = secret;
+    secret.catch(() => {
+      if (this.entries.get(webhookId) === entry) this.entries.delete(webhookId);
+    });
+  }
+
+  forget(webhookId: string): void {
+    this.generation++;
+    this.loads.delete(webhookId);
+    this.entries.delete(webhookId);
+  }
+
+  private entry(webhookId: string): Promise<Entry> {
+    const cached = this.entries.get(webhookId);
+    if (cached && cached.expiresAt > Date.now()) return Promise.resolve(cached);
+    let pending = this.loads.get(webhookId);
+    if (!pending) {
+      const load = this.load(webhookId, cached).finally(() => {
+        if (this.loads.get(webhookId) === load) this.loads.delete(webhookId);
       });
+      this.loads.set(webhookId, load);
+      pending = load;
     }
     return pending;
   }
 
-  forget(webhookId: string): void {
-    this.entries.delete(webhookId);
-  }
-
-  private async entry(webhookId: string): Promise<Entry> {
-    const cached = this.entries.get(webhookId);
-    if (cached && cached.expiresAt > Date.now()) return cached;
+  private async load(webhookId: string, previous: Entry | undefined): Promise<Entry> {
+    const generation = this.generation;
     const webhook = await this.webhooks.findByIdForIngest(webhookId);
     let target: IngestTarget | null = null;
     if (webhook) {
@@ -91,9 +119,15 @@ export class IngestTargets implements OnModuleInit {
       target = { webhook, orgLocked: !!org?.lockedAt, orgDisabled: !org || org.disabled };
     }
     const entry: Entry = { target, expiresAt: Date.now() + this.config.configCacheMs };
-    if (this.config.configCacheMs > 0) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
+    // The same sealed value opens to the same plaintext; a `secret:<name>` reference is resolved again (its value may have changed).
+    if (this.config.configCacheMs > 0 && generation === this.generation) {
+      if (this.entries.size >= MAX_ENTRIES && !this.entries.has(webhookId))
+        this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(webhookId, entry);
+      const before = previous?.target?.webhook;
+      if (previous?.secret && webhook?.secretSealed && before?.secretSealed === webhook.secretSealed) {
+        this.keepSecret(webhookId, entry, previous.secret);
+      }
     }
     return entry;
   }
