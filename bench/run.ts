@@ -1,9 +1,12 @@
 /**
  * `npm run bench [-- <filter>]`: runs every bench/*.bench.ts module (compiled to
- * dist/bench/*.bench.js) one after the other, prints each result, and writes one
- * table to bench/results.md (bench/results.json for machines). A module exports
- * `async function run(): Promise<BenchResult[]>`, measuring its baseline in the same run.
+ * dist/bench/*.bench.js) one after the other, each in a fresh child process (no
+ * heap, JIT or leftover sockets of the module before it), prints each result,
+ * and writes one table to bench/results.md (bench/results.json for machines). A
+ * module exports `async function run(): Promise<BenchResult[]>`, measuring its
+ * baseline in the same run.
  */
+import { fork } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +34,34 @@ export function renderTable(rows: { bench: string; result?: BenchResult; error?:
   return lines.join('\n');
 }
 
+const CHILD_FLAG = '--bench-module';
+
+/** Runs one module in a child process of this script and returns what it measured. */
+function runInChild(file: string): Promise<BenchResult[]> {
+  return new Promise((resolve, reject) => {
+    const child = fork(__filename, [CHILD_FLAG, file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let answer: { results?: BenchResult[]; error?: string } = {};
+    child.on('message', (m) => (answer = m as typeof answer));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (answer.results) resolve(answer.results);
+      else reject(new Error(answer.error ?? `bench process exited with ${signal ?? `code ${code}`}`));
+    });
+  });
+}
+
+/** The child's side: run the module, send the results, exit (whatever it left open). */
+async function childMain(file: string): Promise<void> {
+  let answer: { results?: BenchResult[]; error?: string };
+  try {
+    answer = { results: await (require(join(__dirname, file)) as BenchModule).run() };
+  } catch (err) {
+    process.stdout.write(`   FAILED: ${(err as Error).stack ?? err}\n`);
+    answer = { error: (err as Error).message ?? String(err) };
+  }
+  process.send!(answer, undefined, {}, () => process.exit(0));
+}
+
 async function main(): Promise<void> {
   const filter = process.argv[2];
   const files = readdirSync(__dirname)
@@ -45,8 +76,7 @@ async function main(): Promise<void> {
     process.stdout.write(`== ${bench}\n`);
     const started = Date.now();
     try {
-      const mod = require(join(__dirname, file)) as BenchModule;
-      for (const result of await mod.run()) {
+      for (const result of await runInChild(file)) {
         rows.push({ bench, result });
         process.stdout.write(
           `   ${result.name}: ${fmt(result.value)} ${result.unit} vs ${result.baseline} ${fmt(result.baselineValue)} ` +
@@ -55,7 +85,7 @@ async function main(): Promise<void> {
       }
     } catch (err) {
       rows.push({ bench, error: (err as Error).message ?? String(err) });
-      process.stdout.write(`   FAILED: ${(err as Error).stack ?? err}\n`);
+      process.stdout.write(`   FAILED: ${(err as Error).message ?? err}\n`);
     }
     process.stdout.write(`   (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
   }
@@ -86,7 +116,9 @@ async function main(): Promise<void> {
   if (rows.some((r) => r.error && ran.has(r.bench))) process.exitCode = 1;
 }
 
-if (require.main === module) {
+if (require.main === module && process.argv[2] === CHILD_FLAG) {
+  void childMain(process.argv[3]);
+} else if (require.main === module) {
   main().then(
     () => process.exit(process.exitCode ?? 0),
     (err) => {
