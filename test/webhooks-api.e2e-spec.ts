@@ -186,6 +186,17 @@ describe('webhooks REST API', () => {
       .expect(409);
     expect(taken.body.code).toBe('WEBHOOK_NAME_TAKEN');
     await app.http().patch(`/api/webhooks/${hook.id}`).set(admin).send({ bogus: true }).expect(400);
+    // The create body's rules apply to each field a PATCH carries.
+    for (const [body, field] of [
+      [{ name: '' }, 'name'],
+      [{ enabled: 'yes' }, 'enabled'],
+      [{ signature_header: 'not a header!' }, 'signature_header'],
+      [{ secret: '' }, 'secret'],
+      [{ agent_id: 'Bad Agent' }, 'agent_id'],
+    ] as const) {
+      const bad = await app.http().patch(`/api/webhooks/${hook.id}`).set(admin).send(body).expect(400);
+      expect(JSON.stringify(bad.body)).toContain(field);
+    }
     await app.http().patch('/api/webhooks/not-a-uuid').set(admin).send({ enabled: true }).expect(400);
     await app
       .http()

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { MAX_TEMPLATE_LENGTH } from '../processing/message-template';
 
@@ -20,16 +20,24 @@ export class CreateWebhookDto {
   @Matches(WEBHOOK_NAME, { message: 'name must be 1-100 characters without control characters' })
   name: string;
 
-  @ApiPropertyOptional({ example: 'agent:main:ci', description: 'Target session (`agent:<agentId>:<name>`; a bare name means agent main)' })
+  @ApiPropertyOptional({
+    example: 'agent:main:ci',
+    description: 'Target session (`agent:<agentId>:<name>`; a bare name means agent main)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(300)
   session_key?: string;
 
-  @ApiPropertyOptional({ example: 'main', description: 'Instead of session_key: the agent of the target session' })
+  @ApiPropertyOptional({
+    example: 'main',
+    description: 'Instead of session_key: the agent of the target session',
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'agent_id must be 1-64 characters of a-z 0-9 _ - (starting with a letter or digit)' })
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, {
+    message: 'agent_id must be 1-64 characters of a-z 0-9 _ - (starting with a letter or digit)',
+  })
   agent_id?: string;
 
   @ApiPropertyOptional({ example: 'ci', description: 'With agent_id: the session name (default "main")' })
@@ -45,7 +53,7 @@ export class CreateWebhookDto {
   @Length(1, 1024)
   secret?: string | null;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({ description: 'Whether ingest accepts deliveries (created enabled unless false)' })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
@@ -60,73 +68,28 @@ export class CreateWebhookDto {
   @ApiPropertyOptional({
     example: 'X-Gitlab-Signature',
     nullable: true,
-    description: 'Another header carrying sha256=<hex> (X-Hub-Signature-256 and X-Webhook-Signature always work)',
+    description:
+      'Another header carrying sha256=<hex> (X-Hub-Signature-256 and X-Webhook-Signature always work)',
   })
   @IsOptional()
   @ValidateIf((_, v) => v !== null)
   @IsString()
-  @Matches(HEADER_NAME, { message: 'signature_header must be a header name (1-100 characters of A-Z a-z 0-9 -)' })
+  @Matches(HEADER_NAME, {
+    message: 'signature_header must be a header name (1-100 characters of A-Z a-z 0-9 -)',
+  })
   signature_header?: string | null;
 }
 
-export class UpdateWebhookDto {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @Matches(WEBHOOK_NAME, { message: 'name must be 1-100 characters without control characters' })
-  name?: string;
-
-  @ApiPropertyOptional({ example: 'agent:main:ci' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(300)
-  session_key?: string;
-
-  @ApiPropertyOptional({ example: 'main' })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,63}$/, { message: 'agent_id must be 1-64 characters of a-z 0-9 _ - (starting with a letter or digit)' })
-  agent_id?: string;
-
-  @ApiPropertyOptional({ example: 'ci' })
-  @IsOptional()
-  @IsString()
-  @Length(1, 200)
-  session_name?: string;
-
-  @ApiPropertyOptional({ description: SECRET_DOC, writeOnly: true, nullable: true })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsString()
-  @Length(1, 1024)
-  secret?: string | null;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  enabled?: boolean;
-
-  @ApiPropertyOptional({ description: TEMPLATE_DOC, nullable: true })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsString()
-  @MaxLength(MAX_TEMPLATE_LENGTH)
-  message_template?: string | null;
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @ValidateIf((_, v) => v !== null)
-  @IsString()
-  @Matches(HEADER_NAME, { message: 'signature_header must be a header name (1-100 characters of A-Z a-z 0-9 -)' })
-  signature_header?: string | null;
-}
+/** Every field of the create body, each optional; absent means unchanged. */
+export class UpdateWebhookDto extends PartialType(CreateWebhookDto) {}
 
 export class WebhookView {
   @ApiProperty() id: string;
   @ApiProperty() name: string;
   @ApiProperty({ example: 'agent:main:ci' }) session_key: string;
   @ApiProperty() enabled: boolean;
-  @ApiProperty({ description: 'Whether ingest requires a signature; the secret itself is never shown' }) has_secret: boolean;
+  @ApiProperty({ description: 'Whether ingest requires a signature; the secret itself is never shown' })
+  has_secret: boolean;
   @ApiProperty({ enum: ['sealed', 'reference', 'none'] }) secret_kind: 'sealed' | 'reference' | 'none';
   @ApiPropertyOptional({ nullable: true }) message_template: string | null;
   @ApiPropertyOptional({ nullable: true }) signature_header: string | null;
