@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connectedClient, GatewayTestClient } from './support/gateway-client';
 import { AppPair, backendsUnavailable, startAppPair } from './support/cluster';
-import { TEST_ADMIN_KEY, TestApp } from './support/test-app';
+import { TEST_ADMIN_KEY, TestApp, waitFor } from './support/test-app';
 
 /**
  * Two replicas on one PostgreSQL and one Redis: a socket on one replica sees
@@ -52,6 +52,51 @@ describeIf('Gateway bridge across two replicas', () => {
       .filter((e) => e.event === 'chat' && e.payload?.runId === runId)
       .map((e) => e.payload.seq);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+  });
+
+  it('presence lists the clients of both replicas, and a client that leaves A is gone from B within seconds', async () => {
+    const probe = (name: string) => ({
+      client: {
+        id: name,
+        version: '1.0.0',
+        platform: 'linux',
+        mode: 'backend',
+        instanceId: `${name}-${randomUUID().slice(0, 8)}`,
+      },
+    });
+    const onBParams = probe('on-b');
+    const onAParams = probe('on-a');
+    const { client: onB } = await connectedClient(b.baseUrl, TEST_ADMIN_KEY, onBParams);
+    const { client: onA } = await connectedClient(a.baseUrl, TEST_ADMIN_KEY, onAParams);
+    clients.push(onB, onA);
+    const listed = async (on: GatewayTestClient, instanceId: string) =>
+      ((await on.request('system-presence')).payload as any[]).find((p) => p.instanceId === instanceId);
+
+    await waitFor(() => listed(onB, onAParams.client.instanceId), 5_000, "A's client in B's system-presence");
+    expect(await listed(onB, onAParams.client.instanceId)).toMatchObject({
+      host: 'on-a',
+      mode: 'backend',
+      reason: 'connect',
+    });
+    await waitFor(() => listed(onA, onBParams.client.instanceId), 5_000, "B's client in A's system-presence");
+    // B's readers heard of it with a presence event; each replica lists only itself as the gateway.
+    await onB.waitForEvent(
+      (e) =>
+        e.event === 'presence' &&
+        e.payload.presence.some((p: any) => p.instanceId === onAParams.client.instanceId),
+      5_000,
+      'presence event on B',
+    );
+    expect(
+      ((await onB.request('system-presence')).payload as any[]).filter((p) => p.reason === 'self'),
+    ).toHaveLength(1);
+
+    onA.close();
+    await waitFor(
+      async () => !(await listed(onB, onAParams.client.instanceId)),
+      5_000,
+      "A's client gone from B",
+    );
   });
 
   it('revoking a key through A closes its socket on B within a second', async () => {

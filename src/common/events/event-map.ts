@@ -1,3 +1,5 @@
+import type { PresenceEntry } from '../../modules/gateway/connection/connection-registry';
+
 /**
  * Every event on the bus, by type. A module that publishes a new event adds
  * its payload type here, so publishers and subscribers agree at compile time.
@@ -39,6 +41,11 @@ export interface EventMap {
   'webhooks.changed': { organizationId: string; webhookId: string };
   /** POST /api/mcp/reload on one replica: the others re-read the MCP and tools config too. */
   'mcp.reload_requested': { origin: string };
+  /**
+   * A replica's gateway clients of one organization, so every replica's presence lists them all:
+   * sent when they change and every few seconds; `ttlMs` 0 withdraws them (last client gone, shutdown).
+   */
+  'gateway.presence': { replicaId: string; organizationId: string; entries: PresenceEntry[]; total: number; ttlMs: number };
   /** A hook was enabled or disabled: hook state caches on every replica drop the organization. */
   'hooks.changed': { organizationId: string; name: string };
 }

@@ -3,11 +3,12 @@ import { RequestContext } from '../../common/context/request-context';
 import { RateLimitConfig, parseRateWindow } from '../../config/rate-limit.config';
 import { LockdownService } from '../auth/services/lockdown.service';
 import { SERVICE_VERSION } from '../../version';
+import { ClusterPresence } from './connection/cluster-presence';
 import { ConnectionRegistry } from './connection/connection-registry';
 import { GatewayConnection, RunStartScope } from './connection/gateway-connection';
 import { setReceiveLimit } from './connection/receive-limit';
 import { TokenBucket } from './connection/token-bucket';
-import { GatewayBroadcaster, GATEWAY_EVENTS } from './gateway.broadcaster';
+import { GATEWAY_EVENTS } from './gateway.broadcaster';
 import { GatewayConfig } from './gateway.config';
 import { GatewayHealthService } from './gateway-health.service';
 import { GatewayMetrics } from './gateway.metrics';
@@ -44,7 +45,7 @@ export class GatewayDispatcher {
     private readonly handshake: HandshakeService,
     private readonly lockdown: LockdownService,
     private readonly registry: ConnectionRegistry,
-    private readonly broadcaster: GatewayBroadcaster,
+    private readonly presence: ClusterPresence,
     private readonly health: GatewayHealthService,
     private readonly metrics: GatewayMetrics,
     private readonly config: GatewayConfig,
@@ -118,7 +119,7 @@ export class GatewayDispatcher {
       setReceiveLimit(conn.ws, this.config.maxPayloadBytes);
       const health = this.health.last() ?? (await Promise.resolve(this.health.snapshot()).catch(() => undefined));
       conn.sendResponse(okResponse(frame.id, this.hello(conn, health)));
-      this.broadcaster.presenceChanged(conn.organizationId!);
+      this.presence.localChanged(conn.organizationId!);
       this.logger.log({ connId: conn.connId, client: conn.client.id, mode: conn.client.mode, actor: conn.principal.actor, protocol: conn.protocol }, 'bridge client connected');
     } catch (err) {
       const failure =

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SchedulerModule } from '../scheduler/scheduler.module';
+import { ClusterPresence } from './connection/cluster-presence';
 import { ConnectionRegistry } from './connection/connection-registry';
 import { DevicesRepository } from './devices.repository';
 import { Device } from './entities/device.entity';
@@ -36,6 +37,7 @@ const METHOD_PROVIDERS = [SystemMethods, StatusMethods, ChatMethods, SessionsMet
     GatewayHealthService,
     HandshakeService,
     GatewayBroadcaster,
+    ClusterPresence,
     ...METHOD_PROVIDERS,
     {
       provide: MethodRegistry,

@@ -8,6 +8,7 @@ import { compileTrust, resolveClientIp, TrustFn } from '../../common/http/client
 import { LifecycleService } from '../../common/lifecycle/lifecycle.service';
 import { ServerConfig } from '../../config/server.config';
 import { HealthContributors } from '../health/health-contributors';
+import { ClusterPresence } from './connection/cluster-presence';
 import { ConnectionRegistry } from './connection/connection-registry';
 import { GatewayConnection } from './connection/gateway-connection';
 import { setReceiveLimit } from './connection/receive-limit';
@@ -48,6 +49,7 @@ export class GatewayServer implements OnApplicationBootstrap, OnApplicationShutd
     private readonly registry: ConnectionRegistry,
     private readonly dispatcher: GatewayDispatcher,
     private readonly broadcaster: GatewayBroadcaster,
+    private readonly presence: ClusterPresence,
     private readonly health: GatewayHealthService,
     private readonly metrics: GatewayMetrics,
     private readonly lifecycle: LifecycleService,
@@ -183,7 +185,7 @@ export class GatewayServer implements OnApplicationBootstrap, OnApplicationShutd
     const org = conn.organizationId;
     const wasAuthenticated = this.registry.remove(conn);
     this.updateGauges();
-    if (wasAuthenticated && org && !this.stopping) this.broadcaster.presenceChanged(org);
+    if (wasAuthenticated && org && !this.stopping) this.presence.localChanged(org);
   }
 
   private updateGauges(): void {
@@ -245,6 +247,7 @@ export class GatewayServer implements OnApplicationBootstrap, OnApplicationShutd
   /** SIGTERM: every client hears `shutdown`, then the sockets close with 1012 (service restart). */
   private async drain(deadline: number): Promise<void> {
     this.stopping = true;
+    this.presence.withdraw();
     this.broadcaster.toAll('shutdown', { reason: 'service stopping' });
     await new Promise((r) => setTimeout(r, Math.max(0, Math.min(SHUTDOWN_FLUSH_MS, deadline - Date.now() - 100))));
     for (const conn of this.registry.connections()) {
