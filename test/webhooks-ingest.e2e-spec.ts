@@ -18,6 +18,8 @@ describe('webhook ingest', () => {
   let open: any;
 
   const ingest = (id: string) => app.http().post(`/api/webhooks/${id}/ingest`);
+  const ingestSigned = (id: string, secret: string, body: string, type = 'application/json') =>
+    ingest(id).set('X-Hub-Signature-256', sign(secret, body)).set('Content-Type', type).send(body);
   const deliveries = async (id: string, query = '') =>
     (await app.http().get(`/api/webhooks/${id}/deliveries${query}`).set(admin).expect(200)).body;
   const rejections = async (reason: string) => {
@@ -166,16 +168,8 @@ describe('webhook ingest', () => {
         .send('x')
         .expect(202);
       await app.http().patch(`/api/webhooks/${byRef.id}`).set(admin).send({ secret: 'replaced' }).expect(200);
-      await ingest(byRef.id)
-        .set('X-Hub-Signature-256', sign('from-the-vault', 'x'))
-        .set('Content-Type', 'text/plain')
-        .send('x')
-        .expect(403);
-      await ingest(byRef.id)
-        .set('X-Hub-Signature-256', sign('replaced', 'x'))
-        .set('Content-Type', 'text/plain')
-        .send('x')
-        .expect(202);
+      await ingestSigned(byRef.id, 'from-the-vault', 'x', 'text/plain').expect(403);
+      await ingestSigned(byRef.id, 'replaced', 'x', 'text/plain').expect(202);
     });
   });
 
@@ -406,16 +400,8 @@ describe('webhook ingest', () => {
         .set(admin)
         .send({ secret: 'next-secret' })
         .expect(200);
-      await ingest(hook.id)
-        .set('X-Hub-Signature-256', sign('cached-secret', '{}'))
-        .set('Content-Type', 'application/json')
-        .send('{}')
-        .expect(403);
-      await ingest(hook.id)
-        .set('X-Hub-Signature-256', sign('next-secret', '{}'))
-        .set('Content-Type', 'application/json')
-        .send('{}')
-        .expect(202);
+      await ingestSigned(hook.id, 'cached-secret', '{}').expect(403);
+      await ingestSigned(hook.id, 'next-secret', '{}').expect(202);
       expect(opens.mock.calls.length).toBe(2);
     });
 

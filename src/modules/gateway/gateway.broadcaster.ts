@@ -3,6 +3,7 @@ import { Scope } from '../../common/context/principal';
 import { EventBus } from '../../common/events/event-bus';
 import { ConnectionRegistry } from './connection/connection-registry';
 import { GatewayConnection } from './connection/gateway-connection';
+import { KeyedThrottle } from './connection/keyed-throttle';
 import { GatewayMetrics } from './gateway.metrics';
 
 /** Every event the bridge may send, as advertised in `hello-ok.features.events`. */
@@ -40,8 +41,9 @@ const PRESENCE_ENTRY_BYTES = 320;
 @Injectable()
 export class GatewayBroadcaster implements OnModuleInit, OnApplicationShutdown {
   private readonly unsubscribers: (() => void)[] = [];
-  private readonly presenceTimers = new Map<string, NodeJS.Timeout>();
-  private readonly presenceSentAt = new Map<string, number>();
+  private readonly presenceThrottle = new KeyedThrottle(PRESENCE_INTERVAL_MS, (org) =>
+    this.sendPresence(org),
+  );
 
   constructor(
     private readonly bus: EventBus,
@@ -64,8 +66,7 @@ export class GatewayBroadcaster implements OnModuleInit, OnApplicationShutdown {
 
   onApplicationShutdown(): void {
     for (const off of this.unsubscribers.splice(0)) off();
-    for (const timer of this.presenceTimers.values()) clearTimeout(timer);
-    this.presenceTimers.clear();
+    this.presenceThrottle.cancel();
   }
 
   private relayRun(organizationId: string, runId: string, event: 'chat' | 'agent', payload: Record<string, unknown>): void {
@@ -104,22 +105,13 @@ export class GatewayBroadcaster implements OnModuleInit, OnApplicationShutdown {
 
   /** A client of the organization came or went: a presence event now, or once the interval has passed. */
   presenceChanged(organizationId: string): void {
-    if (this.presenceTimers.has(organizationId)) return;
-    const wait = (this.presenceSentAt.get(organizationId) ?? 0) + PRESENCE_INTERVAL_MS - Date.now();
-    if (wait <= 0) return this.sendPresence(organizationId);
-    const timer = setTimeout(() => {
-      this.presenceTimers.delete(organizationId);
-      this.sendPresence(organizationId);
-    }, wait);
-    timer.unref();
-    this.presenceTimers.set(organizationId, timer);
+    this.presenceThrottle.trigger(organizationId);
   }
 
   private sendPresence(organizationId: string): void {
-    this.presenceSentAt.set(organizationId, Date.now());
     const sockets = this.registry.inOrganization(organizationId);
     if (sockets.size === 0) {
-      this.presenceSentAt.delete(organizationId);
+      this.presenceThrottle.forget(organizationId);
       return;
     }
     const total = this.registry.presenceCount(organizationId);

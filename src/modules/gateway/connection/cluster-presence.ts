@@ -4,6 +4,7 @@ import { EventBus } from '../../../common/events/event-bus';
 import { EventMap } from '../../../common/events/event-map';
 import { GatewayBroadcaster, PRESENCE_INTERVAL_MS } from '../gateway.broadcaster';
 import { ConnectionRegistry } from './connection-registry';
+import { KeyedThrottle } from './keyed-throttle';
 
 /** How often a replica repeats its clients' presence; a report not renewed within three of these expires. */
 export const PRESENCE_HEARTBEAT_MS = 5000;
@@ -20,8 +21,7 @@ const REPORT_TTL_MS = 3 * PRESENCE_HEARTBEAT_MS;
 @Injectable()
 export class ClusterPresence implements OnModuleInit, OnApplicationShutdown {
   private readonly replicaId = randomUUID();
-  private readonly pending = new Map<string, NodeJS.Timeout>();
-  private readonly publishedAt = new Map<string, number>();
+  private readonly publishing = new KeyedThrottle(PRESENCE_INTERVAL_MS, (org) => this.publish(org));
   /** Organizations whose clients the other replicas currently hold from us. */
   private readonly reported = new Set<string>();
   private heartbeat?: NodeJS.Timeout;
@@ -42,21 +42,12 @@ export class ClusterPresence implements OnModuleInit, OnApplicationShutdown {
   /** A client of this replica came or went: this replica's readers hear it now, the others within a second. */
   localChanged(organizationId: string): void {
     this.broadcaster.presenceChanged(organizationId);
-    if (!this.bus.distributed || this.pending.has(organizationId)) return;
-    const wait = (this.publishedAt.get(organizationId) ?? 0) + PRESENCE_INTERVAL_MS - Date.now();
-    if (wait <= 0) return this.publish(organizationId);
-    const timer = setTimeout(() => {
-      this.pending.delete(organizationId);
-      this.publish(organizationId);
-    }, wait);
-    timer.unref();
-    this.pending.set(organizationId, timer);
+    if (this.bus.distributed) this.publishing.trigger(organizationId);
   }
 
   /** Stopping: the other replicas drop this replica's clients now instead of when the reports expire. */
   withdraw(): void {
-    for (const timer of this.pending.values()) clearTimeout(timer);
-    this.pending.clear();
+    this.publishing.cancel();
     for (const organizationId of this.reported) this.send(organizationId, [], 0, 0);
     this.reported.clear();
   }
@@ -77,7 +68,6 @@ export class ClusterPresence implements OnModuleInit, OnApplicationShutdown {
   }
 
   private publish(organizationId: string): void {
-    this.publishedAt.set(organizationId, Date.now());
     const entries = this.registry.localPresence(organizationId);
     const total = this.registry.inOrganization(organizationId).size;
     if (total > 0) {
