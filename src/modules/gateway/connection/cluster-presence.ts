@@ -26,6 +26,8 @@ export class ClusterPresence implements OnModuleInit, OnApplicationShutdown {
   private readonly reported = new Set<string>();
   private heartbeat?: NodeJS.Timeout;
   private unsubscribe?: () => void;
+  /** Set by withdraw(): the sockets still closing are not reported again. */
+  private withdrawn = false;
 
   constructor(
     private readonly bus: EventBus,
@@ -47,6 +49,7 @@ export class ClusterPresence implements OnModuleInit, OnApplicationShutdown {
 
   /** Stopping: the other replicas drop this replica's clients now instead of when the reports expire. */
   withdraw(): void {
+    this.withdrawn = true;
     this.publishing.cancel();
     for (const organizationId of this.reported) this.send(organizationId, [], 0, 0);
     this.reported.clear();
@@ -68,6 +71,7 @@ export class ClusterPresence implements OnModuleInit, OnApplicationShutdown {
   }
 
   private publish(organizationId: string): void {
+    if (this.withdrawn) return;
     const entries = this.registry.localPresence(organizationId);
     const total = this.registry.inOrganization(organizationId).size;
     if (total > 0) {
