@@ -19,6 +19,10 @@ describe('clawcontrol gateway call', () => {
     });
     expect(gatewayTargetFromEnv({ OPENCLAW_GATEWAY_URL: 'wss://g', OPENCLAW_GATEWAY_TOKEN: 't2' })).toEqual({ url: 'wss://g', token: 't2' });
     expect(gatewayTargetFromEnv({ PORT: '9000' })).toEqual({ url: 'ws://127.0.0.1:9000/', token: undefined });
+    // MicroClaw's runbook: "Export one of MICROCLAW_GATEWAY_TOKEN, OPENCLAW_GATEWAY_TOKEN, GATEWAY_TOKEN, or MICROCLAW_API_KEY."
+    expect(gatewayTargetFromEnv({ MICROCLAW_GATEWAY_TOKEN: 't3', MICROCLAW_API_KEY: 't5' }).token).toBe('t3');
+    expect(gatewayTargetFromEnv({ GATEWAY_TOKEN: 't4', MICROCLAW_API_KEY: 't5' }).token).toBe('t4');
+    expect(gatewayTargetFromEnv({ MICROCLAW_API_KEY: 't5' }).token).toBe('t5');
     expect(() => parseParams('[1]')).toThrow(/JSON object/);
     expect(() => parseParams('{nope')).toThrow(/not valid JSON/);
   });

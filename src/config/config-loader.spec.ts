@@ -99,6 +99,21 @@ describe('config loader', () => {
     expect(() => load({ RATE_LIMIT_BACKEND: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' })).not.toThrow();
   });
 
+  it("reads another product's name for a variable when ours is unset (RQ_REDIS_URL), and names it in problems", () => {
+    expect(
+      load({ RATE_LIMIT_BACKEND: 'redis', RQ_REDIS_URL: 'redis://rq:6379' }).get(RateLimitConfig).redisUrl,
+    ).toBe('redis://rq:6379');
+    expect(
+      load({ RATE_LIMIT_REDIS_URL: 'redis://ours:6379', RQ_REDIS_URL: 'redis://rq:6379' }).get(
+        RateLimitConfig,
+      ).redisUrl,
+    ).toBe('redis://ours:6379');
+    const problems = problemsOf({ RQ_REDIS_URL: 'http://rq:6379/with-secret' });
+    expect(problems).toEqual([
+      expect.stringMatching(/^RQ_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL$/),
+    ]);
+  });
+
   it('never echoes the value of a secret variable', () => {
     const problems = problemsOf({ DATABASE_URL: 'mysql://root:hunter2@db/x' });
     expect(problems.join('\n')).not.toContain('hunter2');

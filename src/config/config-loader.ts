@@ -1,5 +1,5 @@
 import { validateSync, ValidationError } from 'class-validator';
-import { EnvVarBinding, envBindingsOf } from './env-var.decorator';
+import { EnvVarBinding, envBindingsOf, envEntryOf } from './env-var.decorator';
 
 export type ConfigClass<T = any> = new () => T;
 
@@ -44,8 +44,9 @@ function describeErrors(
 ): string[] {
   return errors.flatMap((e) => {
     const binding = bindings.find((b) => b.property === e.property);
-    const name = binding?.name ?? e.property;
-    const raw = binding ? env[binding.name] : undefined;
+    const entry = binding ? envEntryOf(binding, env) : undefined;
+    const name = entry?.name ?? binding?.name ?? e.property;
+    const raw = entry?.value;
     const shown = binding?.secret || raw === undefined ? '' : ` (got "${raw}")`;
     const constraints = e.constraints ?? {};
     // A value of the wrong type also fails its range checks: name only the type problem.
@@ -66,8 +67,7 @@ export function loadConfigClasses(classes: ConfigClass[], env: NodeJS.ProcessEnv
     const instance = new cls() as Record<string, unknown>;
     const bindings = envBindingsOf(cls);
     for (const binding of bindings) {
-      const raw =
-        env[binding.name] !== undefined && env[binding.name] !== '' ? env[binding.name] : binding.default;
+      const raw = envEntryOf(binding, env)?.value ?? binding.default;
       instance[binding.property] = raw === undefined ? undefined : parseValue(binding, raw);
     }
     problems.push(...describeErrors(validateSync(instance, { forbidUnknownValues: false }), bindings, env));

@@ -11,6 +11,8 @@ export interface EnvVarSpec {
   secret?: boolean;
   /** Comma-separated list → string[]. */
   list?: boolean;
+  /** Other names read, in order, when this one is unset (the names other products' runbooks use). */
+  aliases?: string[];
 }
 
 export interface EnvVarBinding extends EnvVarSpec {
@@ -38,6 +40,18 @@ export function EnvVar(spec: EnvVarSpec): PropertyDecorator {
       target.constructor,
     );
   };
+}
+
+/** Where the variable is set in `env`: under its name or, failing that, one of its aliases; undefined when unset or empty. */
+export function envEntryOf(
+  binding: EnvVarSpec,
+  env: NodeJS.ProcessEnv,
+): { name: string; value: string } | undefined {
+  for (const name of [binding.name, ...(binding.aliases ?? [])]) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return { name, value };
+  }
+  return undefined;
 }
 
 export function envBindingsOf(cls: object): EnvVarBinding[] {

@@ -28,7 +28,12 @@ export class RateLimitConfig implements CrossFieldCheck {
   @IsIn(['memory', 'redis'])
   backend: 'memory' | 'redis';
 
-  @EnvVar({ name: 'RATE_LIMIT_REDIS_URL', doc: 'Redis for rate-limit counters; defaults to REDIS_URL', secret: true })
+  @EnvVar({
+    name: 'RATE_LIMIT_REDIS_URL',
+    doc: "Redis for rate-limit counters; defaults to REDIS_URL (Mission Control's RQ_REDIS_URL is read too)",
+    secret: true,
+    aliases: ['RQ_REDIS_URL'],
+  })
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'must be a redis:// or rediss:// URL' })
   redisUrl?: string;

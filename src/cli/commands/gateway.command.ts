@@ -37,7 +37,12 @@ const SCOPES = ['operator.read', 'operator.write', 'operator.approvals', 'operat
 export function gatewayTargetFromEnv(env: NodeJS.ProcessEnv): GatewayTarget {
   const url = env.CLAWCONTROL_GATEWAY_URL || env.OPENCLAW_GATEWAY_URL || `ws://127.0.0.1:${env.PORT || '8080'}/`;
   const token =
-    env.CLAWCONTROL_GATEWAY_TOKEN || env.OPENCLAW_GATEWAY_TOKEN || env.MICROCLAW_GATEWAY_TOKEN || env.GATEWAY_TOKEN || undefined;
+    env.CLAWCONTROL_GATEWAY_TOKEN ||
+    env.OPENCLAW_GATEWAY_TOKEN ||
+    env.MICROCLAW_GATEWAY_TOKEN ||
+    env.GATEWAY_TOKEN ||
+    env.MICROCLAW_API_KEY ||
+    undefined;
   return { url: toWsUrl(url), token };
 }
 
