@@ -68,6 +68,22 @@ describe('revoke-all (INC-002)', () => {
     });
   });
 
+  it("works as OCMT's runbook writes it: an API key in X-Auth-Token", async () => {
+    const userId = await createUser(app, 'ocmt-suspect@example.com', 'Compromised-pw-4410', 'admin');
+    const reader = await createKey(app, ['operator.read']);
+    const revokeAll = () => app.http().post(`/api/auth/users/${userId}/revoke-all`);
+    expect(
+      (await revokeAll().set('X-Auth-Token', 'cc_not_a_real_key_000000000000').expect(401)).body.code,
+    ).toBe('UNAUTHORIZED');
+    expect((await revokeAll().set('X-Auth-Token', reader.token).expect(403)).body.code).toBe('MISSING_SCOPE');
+    await revokeAll().set('X-Auth-Token', ADMIN.Authorization.slice('Bearer '.length)).expect(200);
+    // Authorization, when present, is the credential that counts.
+    await revokeAll()
+      .set(bearer(reader.token))
+      .set('X-Auth-Token', ADMIN.Authorization.slice('Bearer '.length))
+      .expect(403);
+  });
+
   it('disabling a user revokes everything too; unknown users answer 404; only admins may', async () => {
     const userId = await createUser(app, 'leaver@example.com', 'Leaving-pw-00912', 'operator');
     const s = await login(app, 'leaver@example.com', 'Leaving-pw-00912');

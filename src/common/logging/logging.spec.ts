@@ -32,6 +32,7 @@ describe('request logging', () => {
     'agent-token-0003',
     'query-token-0004',
     'query-key-0005',
+    'auth-token-0006',
   ];
   let lines: Record<string, any>[];
   let server: Server;
@@ -83,6 +84,7 @@ describe('request logging', () => {
       authorization: 'Bearer Bearer-sk-live-0001',
       cookie: 'mc_session=cookie-secret-0002',
       'x-agent-token': 'agent-token-0003',
+      'x-auth-token': 'auth-token-0006',
     });
     const line = mine.find((l) => l.res)!;
     expect(line).toMatchObject({

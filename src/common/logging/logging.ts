@@ -7,6 +7,7 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-agent-token"]',
+  'req.headers["x-auth-token"]',
   'req.headers["x-api-key"]',
   'req.headers["x-csrf-token"]',
   'req.headers["x-hub-signature-256"]',

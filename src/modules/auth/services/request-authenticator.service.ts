@@ -14,9 +14,13 @@ import {
   SESSION_COOKIE_NAME,
 } from './signing';
 
+/** The API key header of OCMT's runbooks (`curl -H "X-Auth-Token: $ADMIN_TOKEN" …`). */
+export const AUTH_TOKEN_HEADER = 'x-auth-token';
+
 /**
  * Reads credentials off an HTTP request, in this order: `Authorization: Bearer`
- * (API key), `X-Agent-Token` (agent process), `mc_session` cookie (browser).
+ * (API key), `X-Auth-Token` (API key), `X-Agent-Token` (agent process),
+ * `mc_session` cookie (browser).
  */
 @Injectable()
 export class RequestAuthenticator {
@@ -36,6 +40,10 @@ export class RequestAuthenticator {
           new AppException(401, 'UNAUTHORIZED', 'Authorization must be "Bearer <api key>"'),
         );
       return this.credentials.authenticateApiKey(match[1]);
+    }
+    const authToken = req.headers[AUTH_TOKEN_HEADER];
+    if (typeof authToken === 'string' && authToken.trim().length > 0) {
+      return this.credentials.authenticateApiKey(authToken.trim());
     }
     const agentToken = req.headers[AGENT_TOKEN_HEADER];
     if (typeof agentToken === 'string' && agentToken.length > 0) {

@@ -8,6 +8,7 @@ const DROPPED = new Set([
   'set-cookie',
   'x-api-key',
   'x-agent-token',
+  'x-auth-token',
   'x-csrf-token',
   'x-hub-signature',
   'x-hub-signature-256',
