@@ -52,6 +52,7 @@ const PUBLIC_ALLOW_LIST = new Set([
   'GET /healthz', // liveness probe
   'GET /readyz', // readiness probe
   'GET /api/health', // details only with operator.read
+  'GET /health', // the same, where OCMT's runbooks look
   'POST /api/auth/login', // the way in; throttled
   'POST /api/auth/logout', // clears cookies; ending a session needs its CSRF token
   'GET /api/auth/status', // answers {authenticated:false} without credentials

@@ -1,4 +1,4 @@
-import { startTestApp, TestApp } from './support/test-app';
+import { startTestApp, TEST_ADMIN_KEY, TestApp } from './support/test-app';
 
 describe('health and HTTP conventions', () => {
   let app: TestApp;
@@ -23,6 +23,26 @@ describe('health and HTTP conventions', () => {
     expect(res.body.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(typeof res.body.uptime_s).toBe('number');
     expect(res.body.db_pool).toBeUndefined();
+  });
+
+  it('GET /health is /api/health (OCMT runbooks), with sessions and runs for operator.read', async () => {
+    const anonymous = (await app.http().get('/health').expect(200)).body;
+    expect(anonymous.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(anonymous.sessions).toBeUndefined();
+    const admin = { Authorization: `Bearer ${TEST_ADMIN_KEY}` };
+    await app
+      .http()
+      .post('/api/sessions')
+      .set(admin)
+      .send({ name: 'health-count' })
+      .expect(201);
+    const detailed = (await app.http().get('/health').set(admin).expect(200)).body;
+    expect(detailed.sessions).toEqual({ total: expect.any(Number), active_last_hour: expect.any(Number) });
+    expect(detailed.sessions.total).toBeGreaterThanOrEqual(1);
+    expect(detailed.runs).toMatchObject({ running: expect.any(Number), queued: expect.any(Number) });
+    expect(Object.keys((await app.http().get('/api/health').set(admin).expect(200)).body).sort()).toEqual(
+      Object.keys(detailed).sort(),
+    );
   });
 
   it('unknown routes answer problem+json 404 with the request id', async () => {

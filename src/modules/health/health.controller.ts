@@ -48,9 +48,11 @@ export class HealthController {
     }
   }
 
-  @Get('api/health')
+  @Get(['api/health', 'health'])
   @Public()
-  @ApiOperation({ summary: 'Service health; dependency and module details need operator.read' })
+  @ApiOperation({
+    summary: 'Service health; dependency and module details need operator.read (also at /health, where OCMT runbooks look)',
+  })
   async apiHealth() {
     const principal = RequestContext.principal();
     return this.service.report(!!principal?.scopes.has('operator.read'));

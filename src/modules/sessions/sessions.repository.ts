@@ -47,6 +47,15 @@ function toRow(raw: Record<string, any>): SessionRow {
 export class SessionsRepository {
   constructor(@InjectRepository(Session) private readonly repo: Repository<Session>) {}
 
+  /** For /api/health: sessions of every organization, and how many ran within the last hour. */
+  async countsAcrossOrganizations(): Promise<{ total: number; active_last_hour: number }> {
+    const [row] = await this.repo.query(
+      `SELECT count(*)::int AS total, (count(*) FILTER (WHERE last_run_at > now() - interval '1 hour'))::int AS active
+         FROM sessions`,
+    );
+    return { total: row.total, active_last_hour: row.active };
+  }
+
   async findRow(key: string): Promise<SessionRow | null> {
     const rows = await this.repo.query(`${SELECT_ROW} WHERE s.organization_id = $1 AND s.key = $2`, [
       RequestContext.organizationId(),
