@@ -7,6 +7,7 @@ import { RedisConnections } from '../redis/redis-connections';
 import { EventMap, EventType } from './event-map';
 
 const SUBSCRIBE_WAIT_MS = 2000;
+const FAN_OUT_WARNING_INTERVAL_MS = 60_000;
 
 interface Envelope {
   origin: string;
@@ -27,6 +28,8 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   private readonly origin = randomUUID();
   private publisher?: Redis;
   private subscriber?: Redis;
+  private fanOutWarnedAt = 0;
+  private fanOutFailuresSinceWarning = 0;
 
   private readonly channel: string;
 
@@ -65,9 +68,9 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
     this.emitLocal(type, payload);
     if (!this.publisher) return;
     const envelope: Envelope = { origin: this.origin, type, payload };
-    this.publisher.publish(this.channel, JSON.stringify(envelope)).catch((err) => {
-      this.logger.warn(`event ${type} not fanned out to other replicas: ${(err as Error).message}`);
-    });
+    this.publisher
+      .publish(this.channel, JSON.stringify(envelope))
+      .catch((err) => this.fanOutFailed(type, err));
   }
 
   subscribe<K extends EventType>(type: K, handler: (payload: EventMap[K]) => void): () => void {
@@ -78,6 +81,21 @@ export class EventBus implements OnModuleInit, OnApplicationShutdown {
   /** True when events reach other replicas. */
   get distributed(): boolean {
     return !!this.publisher;
+  }
+
+  /** One warning a minute while Redis is away (periodic events such as presence reports would repeat it). */
+  private fanOutFailed(type: EventType, err: unknown): void {
+    const now = Date.now();
+    if (now - this.fanOutWarnedAt < FAN_OUT_WARNING_INTERVAL_MS) {
+      this.fanOutFailuresSinceWarning++;
+      return;
+    }
+    const more = this.fanOutFailuresSinceWarning
+      ? ` (and ${this.fanOutFailuresSinceWarning} more since the last warning)`
+      : '';
+    this.fanOutWarnedAt = now;
+    this.fanOutFailuresSinceWarning = 0;
+    this.logger.warn(`event ${type} not fanned out to other replicas: ${(err as Error).message}${more}`);
   }
 
   private onRemote(raw: string): void {
