@@ -375,7 +375,7 @@ describe('webhook ingest', () => {
     });
     afterEach(() => jest.restoreAllMocks());
 
-    it('a burst after expiry reads the definition once, and does not open an unchanged sealed secret again', async () => {
+    it('a burst after expiry reads the definition once and opens the secret once', async () => {
       const targets = app.app.get(IngestTargets);
       const hook = await createWebhook(app, admin, {
         name: 'cached',
@@ -390,10 +390,11 @@ describe('webhook ingest', () => {
       const burst = await Promise.all(Array.from({ length: 20 }, () => targets.find(hook.id)));
       expect(reads.mock.calls.length).toBe(2);
       expect(new Set(burst).size).toBe(1);
-      expect(await targets.secretOf(burst[0]!)).toBe('cached-secret');
-      expect(opens.mock.calls.length).toBe(1);
+      const secrets = await Promise.all(burst.map((target) => targets.secretOf(target!)));
+      expect(new Set(secrets)).toEqual(new Set(['cached-secret']));
+      expect(opens.mock.calls.length).toBe(2);
 
-      // A new secret is a new sealed value: it is opened, and the old one no longer verifies.
+      // A new secret applies at once (the change drops the entry).
       await app
         .http()
         .patch(`/api/webhooks/${hook.id}`)
@@ -402,7 +403,37 @@ describe('webhook ingest', () => {
         .expect(200);
       await ingestSigned(hook.id, 'cached-secret', '{}').expect(403);
       await ingestSigned(hook.id, 'next-secret', '{}').expect(202);
-      expect(opens.mock.calls.length).toBe(2);
+      expect(opens.mock.calls.length).toBe(3);
+    });
+
+    it('a vault lock refuses signed deliveries (503, nothing stored) once the cached definition expires; unlock restores them', async () => {
+      const hook = await createWebhook(app, admin, {
+        name: 'vaulted',
+        session_key: 'agent:main:vaulted',
+        secret: 'vault-secret',
+      });
+      await ingestSigned(hook.id, 'vault-secret', '{}').expect(202);
+      await app
+        .http()
+        .post('/api/secrets/lock')
+        .set(admin)
+        .send({ reason: 'test' })
+        .expect((r) => expect(r.status).toBeLessThan(300));
+      try {
+        now += 2_001;
+        const refused = await ingestSigned(hook.id, 'vault-secret', '{}').expect(503);
+        expect(refused.body.code).toBe('WEBHOOK_SECRET_UNAVAILABLE');
+        expect(refused.headers['retry-after']).toBe('30');
+        expect((await deliveries(hook.id)).total).toBe(1);
+      } finally {
+        await app
+          .http()
+          .delete('/api/secrets/lock')
+          .set(admin)
+          .expect((r) => expect(r.status).toBeLessThan(300));
+      }
+      now += 2_001;
+      await ingestSigned(hook.id, 'vault-secret', '{}').expect(202);
     });
 
     it('a read that was in flight when the webhook changed is not kept', async () => {

@@ -31,8 +31,9 @@ const MAX_ENTRIES = 10_000;
  *
  * When an entry expires under load, one read refreshes it and every request
  * arriving meanwhile waits for that read (not one read each, which would queue
- * dozens of lookups ahead of the INSERTs every expiry); a sealed secret that did
- * not change is not opened again.
+ * dozens of lookups ahead of the INSERTs every expiry); the secret is then opened
+ * once for the new entry, so a vault lock or a changed secret applies within
+ * WEBHOOK_CONFIG_CACHE_MS.
  */
 @Injectable()
 export class IngestTargets implements OnModuleInit {
@@ -78,16 +79,13 @@ export class IngestTargets implements OnModuleInit {
     const pending = RequestContext.run({ ...ctx, principal: systemPrincipal(webhook.organizationId) }, () =>
       this.secrets.plaintextOf(webhook),
     );
-    if (entry?.target === target) this.keepSecret(webhook.id, entry, pending);
+    if (entry?.target === target) {
+      entry.secret = pending;
+      pending.catch(() => {
+        if (this.entries.get(webhook.id) === entry) this.entries.delete(webhook.id);
+      });
+    }
     return pending;
-  }
-
-  /** Reuse `secret` while `entry` lives; a failure drops the entry, so the next request tries again. */
-  private keepSecret(webhookId: string, entry: Entry, secret: Promise<string | undefined>): void {
-    entry.secret = secret;
-    secret.catch(() => {
-      if (this.entries.get(webhookId) === entry) this.entries.delete(webhookId);
-    });
   }
 
   forget(webhookId: string): void {
@@ -101,7 +99,7 @@ export class IngestTargets implements OnModuleInit {
     if (cached && cached.expiresAt > Date.now()) return Promise.resolve(cached);
     let pending = this.loads.get(webhookId);
     if (!pending) {
-      const load = this.load(webhookId, cached).finally(() => {
+      const load = this.load(webhookId).finally(() => {
         if (this.loads.get(webhookId) === load) this.loads.delete(webhookId);
       });
       this.loads.set(webhookId, load);
@@ -110,7 +108,7 @@ export class IngestTargets implements OnModuleInit {
     return pending;
   }
 
-  private async load(webhookId: string, previous: Entry | undefined): Promise<Entry> {
+  private async load(webhookId: string): Promise<Entry> {
     const generation = this.generation;
     const webhook = await this.webhooks.findByIdForIngest(webhookId);
     let target: IngestTarget | null = null;
@@ -119,15 +117,10 @@ export class IngestTargets implements OnModuleInit {
       target = { webhook, orgLocked: !!org?.lockedAt, orgDisabled: !org || org.disabled };
     }
     const entry: Entry = { target, expiresAt: Date.now() + this.config.configCacheMs };
-    // The same sealed value opens to the same plaintext; a `secret:<name>` reference is resolved again (its value may have changed).
     if (this.config.configCacheMs > 0 && generation === this.generation) {
       if (this.entries.size >= MAX_ENTRIES && !this.entries.has(webhookId))
         this.entries.delete(this.entries.keys().next().value as string);
       this.entries.set(webhookId, entry);
-      const before = previous?.target?.webhook;
-      if (previous?.secret && webhook?.secretSealed && before?.secretSealed === webhook.secretSealed) {
-        this.keepSecret(webhookId, entry, previous.secret);
-      }
     }
     return entry;
   }
