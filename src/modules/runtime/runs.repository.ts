@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { RequestContext } from '../../common/context/request-context';
 import { Run, RunInput } from './entities/run.entity';
+import { returnedRows } from '../../database/returned-rows';
 import { TerminalRunStatus } from './run.types';
 
 /** `error` of a run queued again after an interruption before it started work (cleared when it finishes). */
@@ -113,7 +114,7 @@ export class RunsRepository {
          RETURNING *`,
         [RequestContext.organizationId(), sessionKey, owner, leaseMs],
       );
-      const row = Array.isArray(rows[0]) ? rows[0][0] : rows[0];
+      const row = returnedRows<any>(rows)[0];
       return row ? rawToRun(row) : null;
     } catch (err) {
       if (isUniqueViolation(err)) return null;
@@ -134,7 +135,7 @@ export class RunsRepository {
        RETURNING abort_requested_at`,
       [id, owner, leaseMs, eventSeq],
     );
-    const row = Array.isArray(rows[0]) ? rows[0][0] : rows[0];
+    const row = returnedRows<any>(rows)[0];
     return row ? { abortRequested: !!row.abort_requested_at } : null;
   }
 
@@ -152,7 +153,7 @@ export class RunsRepository {
        WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`,
       [id, owner, status, error, usage ? JSON.stringify(usage) : null, eventSeq],
     );
-    return (Array.isArray(rows[0]) ? rows[0] : rows).length > 0;
+    return returnedRows<any>(rows).length > 0;
   }
 
   /** Aborts queued runs of a session (all, or one). */
@@ -167,7 +168,7 @@ export class RunsRepository {
        WHERE organization_id = $1 AND session_key = $2 AND status = 'queued' ${runId ? 'AND id = $3' : ''} RETURNING id, source, source_ref`,
       params,
     );
-    return (Array.isArray(rows[0]) ? rows[0] : rows).map((r: any) => ({
+    return returnedRows<any>(rows).map((r: any) => ({
       id: r.id,
       source: r.source,
       sourceRef: r.source_ref,
@@ -183,7 +184,7 @@ export class RunsRepository {
        WHERE organization_id = $1 AND session_key = $2 AND status = 'running' ${runId ? 'AND id = $3' : ''} RETURNING id`,
       params,
     );
-    return (Array.isArray(rows[0]) ? rows[0] : rows).map((r: { id: string }) => r.id);
+    return returnedRows<{ id: string }>(rows).map((r) => r.id);
   }
 
   /** Runs of a session that are queued or running. */
@@ -225,7 +226,7 @@ export class RunsRepository {
        RETURNING id, session_key`,
       [REQUEUED_NOTE],
     );
-    return (Array.isArray(rows[0]) ? rows[0] : rows).map((r: any) => ({ id: r.id, sessionKey: r.session_key }));
+    return returnedRows<any>(rows).map((r: any) => ({ id: r.id, sessionKey: r.session_key }));
   }
 
   /** Cross-organization (recovery): fails running runs whose lease expired, or every running run when `all`. */
@@ -236,7 +237,7 @@ export class RunsRepository {
        RETURNING id, organization_id, session_key, source, source_ref, event_seq, started_at`,
       [reason],
     );
-    return (Array.isArray(rows[0]) ? rows[0] : rows).map((r: any) => ({
+    return returnedRows<any>(rows).map((r: any) => ({
       id: r.id,
       organizationId: r.organization_id,
       sessionKey: r.session_key,

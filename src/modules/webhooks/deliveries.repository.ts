@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { RequestContext } from '../../common/context/request-context';
+import { returnedRows } from '../../database/returned-rows';
 import { DeliveryStatus, WebhookDelivery } from './entities/webhook-delivery.entity';
 
 export interface NewDelivery {
@@ -30,11 +31,6 @@ export interface ClaimedDelivery {
   headers: Record<string, string>;
   payload: Buffer;
   receivedAt: Date;
-}
-
-/** UPDATE/DELETE … RETURNING through TypeORM's postgres driver yields [rows, count]; INSERT yields rows. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) && Array.isArray(result[0]) ? result[0] : result) as T[];
 }
 
 /** Columns of the list view (the payload stays in the table). */
@@ -96,7 +92,7 @@ export class DeliveriesRepository {
       return `(${Array.from({ length: 9 }, (_, k) => `$${at + k + 1}`).join(', ')})`;
     });
     const inserted = new Set(
-      rowsOf<{ id: string }>(
+      returnedRows<{ id: string }>(
         await this.repo.query(
           `INSERT INTO webhook_deliveries (id, organization_id, webhook_id, idempotency_key, headers, payload, payload_bytes, source_ip, redelivery_of)
            VALUES ${values.join(', ')}
@@ -163,7 +159,7 @@ export class DeliveriesRepository {
               d.headers, d.payload, d.received_at AS "receivedAt"`,
       [workerId, leaseMs, limit, maxAttempts],
     );
-    return rowsOf<ClaimedDelivery>(result);
+    return returnedRows<ClaimedDelivery>(result);
   }
 
   /** Deliveries whose worker died on their last allowed attempt: failed, not retried forever. */
@@ -288,7 +284,7 @@ export class DeliveriesRepository {
   }
 
   private ids(result: unknown): string[] {
-    return rowsOf<{ id: string }>(result).map((r) => r.id);
+    return returnedRows<{ id: string }>(result).map((r) => r.id);
   }
 
   private changed(result: unknown): boolean {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { RequestContext } from '../../../common/context/request-context';
-import { returnedIds, returnedRows } from './returning';
+import { returnedIds, returnedRows } from '../../../database/returned-rows';
 import { ApiKey } from '../entities/api-key.entity';
 import { Organization } from '../entities/organization.entity';
 

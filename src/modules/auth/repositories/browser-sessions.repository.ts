@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { RequestContext } from '../../../common/context/request-context';
-import { returnedIds } from './returning';
+import { returnedIds } from '../../../database/returned-rows';
 import { BrowserSession } from '../entities/browser-session.entity';
 import { Organization } from '../entities/organization.entity';
 import { User } from '../entities/user.entity';
